@@ -1,0 +1,151 @@
+/**
+ * Settings from the environment, checked once at start: a missing or malformed one is a ConfigError whose
+ * message the CLI prints as one line (exit code 2). Secrets may come from a file named by `<NAME>_FILE`
+ * (Docker and Kubernetes secrets), never from the command line.
+ */
+import { readFileSync } from 'node:fs';
+import { DEFAULT_IDENTIFIER_TYPES, type IdentifierTypeMap } from './lib/identification';
+import { ConfigError } from './lib/errors';
+import { LOG_LEVELS, type LogLevel } from './logger';
+import type { ClientRegistrySettings } from './client-registry';
+import type { HieSettings } from './services/hie-client';
+import { splitCredentials } from './services/http';
+import type { WorkerSettings } from './worker/worker';
+
+export interface ChtSettings {
+  /** Server URL without credentials: safe to print. */
+  readonly url: string;
+  readonly auth?: { readonly username: string; readonly password: string };
+  readonly db: string;
+  readonly stateDb: string;
+  readonly timeoutMs: number;
+}
+
+export interface Config {
+  readonly cht: ChtSettings;
+  readonly hie: HieSettings;
+  readonly clientRegistry: ClientRegistrySettings;
+  readonly worker: WorkerSettings;
+  readonly logLevel: LogLevel;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function optional(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === '' ? undefined : value;
+}
+
+function required(env: Env, name: string, hint: string): string {
+  const value = optional(env, name);
+  if (value === undefined) {
+    throw new ConfigError(`${name} is not set: ${hint}`);
+  }
+  return value;
+}
+
+/** `NAME`, or the contents of the file named by `NAME_FILE`. */
+export function secret(env: Env, name: string, hint: string): string {
+  const file = optional(env, `${name}_FILE`);
+  if (file === undefined) {
+    return required(env, name, `${hint} (or ${name}_FILE)`);
+  }
+  try {
+    const value = readFileSync(file, 'utf8').trim();
+    if (value !== '') {
+      return value;
+    }
+  } catch {
+    throw new ConfigError(`${name}_FILE names a file that cannot be read`);
+  }
+  throw new ConfigError(`${name}_FILE names an empty file`);
+}
+
+function integer(env: Env, name: string, fallback: number, min: number): number {
+  const text = optional(env, name);
+  if (text === undefined) {
+    return fallback;
+  }
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min) {
+    throw new ConfigError(`${name} must be a whole number >= ${min}, got "${text}"`);
+  }
+  return value;
+}
+
+function httpUrl(name: string, text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError(`${name} is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`${name} must be an http or https URL`);
+  }
+  return url;
+}
+
+function identifierTypes(env: Env): IdentifierTypeMap {
+  const text = optional(env, 'CR_IDENTIFIER_TYPES');
+  if (text === undefined) {
+    return DEFAULT_IDENTIFIER_TYPES;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ConfigError('CR_IDENTIFIER_TYPES must be a JSON object, e.g. {"national_id":"National ID"}');
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed) || Object.values(parsed).some((v) => typeof v !== 'string' || v.trim() === '')) {
+    throw new ConfigError('CR_IDENTIFIER_TYPES must map CHT identification types to non-empty CR identifierType strings');
+  }
+  const overrides = Object.fromEntries(Object.entries(parsed as Record<string, string>).map(([k, v]) => [k.trim().toLowerCase(), v.trim()]));
+  return { ...DEFAULT_IDENTIFIER_TYPES, ...overrides };
+}
+
+function logLevel(env: Env): LogLevel {
+  const level = optional(env, 'LOG_LEVEL') ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+  return level as LogLevel;
+}
+
+export function loadConfig(env: Env): Config {
+  const chtUrl = httpUrl('CHT_URL', required(env, 'CHT_URL', 'the CHT server URL with credentials, e.g. https://user:pass@county.echis.go.ke'));
+  const cht = splitCredentials(chtUrl.toString());
+  const hieUrl = httpUrl('HIE_URL', required(env, 'HIE_URL', 'the HIE base URL, e.g. https://uat.dha.go.ke'));
+  const concurrency = integer(env, 'CONCURRENCY', 8, 1);
+  return {
+    cht: {
+      ...cht,
+      db: optional(env, 'CHT_DB') ?? 'medic',
+      stateDb: optional(env, 'STATE_DB') ?? 'medic-echis-hie',
+      timeoutMs: integer(env, 'CHT_TIMEOUT_MS', 30_000, 1),
+    },
+    hie: {
+      url: hieUrl.toString().replace(/\/+$/, ''),
+      username: secret(env, 'HIE_USERNAME', 'the HIE user name'),
+      password: secret(env, 'HIE_PASSWORD', 'the HIE password'),
+      authKey: optional(env, 'HIE_AUTH_KEY') ?? 'echis',
+      timeoutMs: integer(env, 'HIE_TIMEOUT_MS', 10_000, 1),
+      tokenTtlMs: integer(env, 'HIE_TOKEN_TTL_S', 20, 1) * 1000,
+      insecureTls: optional(env, 'HIE_INSECURE_TLS') === 'true',
+    },
+    clientRegistry: {
+      contactTypes: (optional(env, 'CR_CONTACT_TYPES') ?? 'f_client').split(',').map((t) => t.trim()).filter((t) => t !== ''),
+      identifierTypes: identifierTypes(env),
+    },
+    worker: {
+      batchSize: integer(env, 'BATCH_SIZE', 200, 1),
+      concurrency,
+      maxQueued: integer(env, 'MAX_QUEUED', Math.max(1000, concurrency * 4), 1),
+      waitMs: integer(env, 'FEED_WAIT_MS', 30_000, 1),
+      checkpointEveryMs: integer(env, 'CHECKPOINT_EVERY_MS', 5_000, 0),
+      retry: { baseMs: integer(env, 'RETRY_BASE_MS', 1_000, 1), maxMs: integer(env, 'RETRY_MAX_MS', 300_000, 1) },
+      maxAttempts: integer(env, 'RETRY_ATTEMPTS_ONCE', 5, 1),
+    },
+    logLevel: logLevel(env),
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * `npm run demo`: the main job on the embedded default. Starts the embedded CouchDB-protocol server seeded
+ * with the eCHIS sample contacts and the HIE sandbox with the sample registry, runs the worker until the feed
+ * is drained, prints every client with its `client_registry` beside the expected one, and stops everything.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import type { Logger } from 'pino';
+import { isClient } from './client-registry';
+import { loadConfig } from './config';
+import { startCouch } from './embedded/couch-server';
+import { textOf } from './lib/identification';
+import { runWorker } from './run';
+import { CouchDb } from './services/couch';
+import { createHttp, splitCredentials } from './services/http';
+import { SANDBOX_DEFAULTS, startSandbox } from './sandbox/hie-sandbox';
+import { readSample } from './sandbox/sample';
+import type { ClientRegistryResult, Doc } from './types';
+
+/** Enough of a number to recognise it on screen, not enough to use it. */
+export function maskNumber(value: unknown): string {
+  const text = textOf(value);
+  return text.length <= 3 ? '*'.repeat(text.length) : `${'*'.repeat(text.length - 3)}${text.slice(-3)}`;
+}
+
+export function describeResult(result: ClientRegistryResult | null | undefined): string {
+  if (result === null || result === undefined) {
+    return '(not looked up)';
+  }
+  if ('id' in result) {
+    return result.id;
+  }
+  return 'fields' in result ? `${result.error}: ${result.fields.join(', ')}` : result.error;
+}
+
+function table(rows: readonly string[][]): string {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n');
+}
+
+export async function runDemo(out: NodeJS.WritableStream, log: Logger, env: NodeJS.ProcessEnv): Promise<boolean> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'echis-hie-demo-'));
+  const couch = await startCouch({ dataDir, admin: { username: 'admin', password: randomBytes(12).toString('hex') } });
+  const sandbox = await startSandbox({ ...SANDBOX_DEFAULTS, patients: readSample<unknown[]>('registry-patients.json') });
+  try {
+    const { url, auth } = splitCredentials(couch.url);
+    const medic = new CouchDb(createHttp({ baseURL: url, timeoutMs: 30_000, ...(auth ? { auth } : {}) }), 'medic');
+    await medic.create();
+    const contacts = readSample<Doc[]>('contacts.json');
+    await medic.bulkSave(contacts);
+
+    const config = loadConfig({
+      CHT_URL: couch.url,
+      HIE_URL: sandbox.url,
+      HIE_USERNAME: SANDBOX_DEFAULTS.username,
+      HIE_PASSWORD: SANDBOX_DEFAULTS.password,
+      LOG_LEVEL: env.LOG_LEVEL ?? 'warn',
+      RETRY_BASE_MS: '200',
+    });
+    const started = Date.now();
+    const summary = await runWorker(config, log, { once: true, signal: new AbortController().signal });
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+
+    const expected = readSample<Record<string, ClientRegistryResult | null>>('expected-client-registry.json');
+    const settings = config.clientRegistry;
+    const clients = [...(await medic.getMany(contacts.map((c) => c._id))).values()].filter((doc) => isClient(doc, settings));
+    let asExpected = 0;
+    const rows = [['client', 'identification', 'number', 'client_registry', 'expected']];
+    for (const doc of clients) {
+      const result = doc.client_registry as ClientRegistryResult | undefined;
+      const wanted = expected[doc._id] ?? null;
+      const ok = isDeepStrictEqual(result ?? null, wanted);
+      asExpected += ok ? 1 : 0;
+      rows.push([doc._id, textOf(doc.identification_type) || '-', maskNumber(doc.identification_number) || '-', describeResult(result), ok ? 'yes' : `NO: ${describeResult(wanted)}`]);
+    }
+    out.write(`${table(rows)}\n\n`);
+    out.write(
+      `${asExpected} of ${clients.length} clients as expected; ${summary.changes} changes read, ` +
+        `${summary.written} contacts written, ${sandbox.stats().searches} CR look-ups, ${summary.pending} pending, ` +
+        `${summary.failed} failed, in ${seconds} s\n`,
+    );
+    return asExpected === clients.length && summary.pending === 0 && summary.failed === 0;
+  } finally {
+    await sandbox.close();
+    await couch.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * A CouchDB database over HTTP: the protocol the CHT API exposes at `/medic`, so the worker's writes pass
+ * through the CHT API (and its audit) like any other client's. Only the calls the worker needs.
+ */
+import type { AxiosInstance, AxiosResponse } from 'axios';
+import { TransientError } from '../lib/errors';
+import type { Doc, Seq } from '../types';
+import { send, transientStatus } from './http';
+
+export interface ChangeRow {
+  readonly id: string;
+  readonly seq: Seq;
+  readonly deleted?: boolean;
+  readonly doc?: Doc;
+}
+
+export interface ChangesPage {
+  readonly results: readonly ChangeRow[];
+  readonly lastSeq: Seq;
+}
+
+export interface ChangesRequest {
+  readonly since: Seq;
+  readonly limit: number;
+  /** Wait up to this long for a change when none is there yet (a longpoll); 0 answers at once. */
+  readonly waitMs: number;
+  readonly signal?: AbortSignal;
+}
+
+/** Longpoll servers that ignore `timeout` (express-pouchdb does) are cut off this long after it. */
+const LONGPOLL_GRACE_MS = 5_000;
+
+/** `_design/x` and `_local/x` keep their slash: CouchDB routes on it. */
+export function docPath(id: string): string {
+  const prefix = /^(_design|_local)\//.exec(id)?.[0] ?? '';
+  return prefix + encodeURIComponent(id.slice(prefix.length));
+}
+
+export class CouchDb {
+  constructor(
+    private readonly http: AxiosInstance,
+    readonly name: string,
+  ) {}
+
+  private path(suffix = ''): string {
+    return `/${encodeURIComponent(this.name)}${suffix}`;
+  }
+
+  private async request<T>(what: string, call: () => Promise<AxiosResponse<T>>): Promise<AxiosResponse<T>> {
+    const response = await send('cht', call);
+    const failure = transientStatus('cht', response);
+    if (failure) {
+      throw failure;
+    }
+    if (response.status === 401 || response.status === 403) {
+      throw new TransientError(`cht_${what}_unauthorized`);
+    }
+    return response;
+  }
+
+  /** The database exists and these credentials may read it: 'ok', 'missing' or 'unauthorized'. */
+  async access(): Promise<'ok' | 'missing' | 'unauthorized'> {
+    const response = await send('cht', () => this.http.get(this.path()));
+    if (response.status === 401 || response.status === 403) {
+      return 'unauthorized';
+    }
+    if (response.status === 404) {
+      return 'missing';
+    }
+    const failure = transientStatus('cht', response);
+    if (failure || response.status !== 200) {
+      throw failure ?? new TransientError(`cht_db_${response.status}`);
+    }
+    return 'ok';
+  }
+
+  /** Creates the database; false when it already existed. */
+  async create(): Promise<boolean> {
+    const response = await this.request('create_db', () => this.http.put(this.path()));
+    if (response.status === 412) {
+      return false;
+    }
+    if (response.status !== 201 && response.status !== 202) {
+      throw new TransientError(`cht_create_db_${response.status}`);
+    }
+    return true;
+  }
+
+  async putSecurity(security: object): Promise<void> {
+    const response = await this.request('security', () => this.http.put(this.path('/_security'), security));
+    if (response.status !== 200) {
+      throw new TransientError(`cht_security_${response.status}`);
+    }
+  }
+
+  async get(id: string): Promise<Doc | undefined> {
+    const response = await this.request('get', () => this.http.get<Doc>(this.path(`/${docPath(id)}`)));
+    if (response.status === 404) {
+      return undefined;
+    }
+    if (response.status !== 200) {
+      throw new TransientError(`cht_get_${response.status}`);
+    }
+    return response.data;
+  }
+
+  /** Saves with the doc's `_rev`: the new rev, or 'conflict' when somebody saved another revision first. */
+  async put(doc: Doc): Promise<{ rev: string } | 'conflict'> {
+    const response = await this.request('put', () => this.http.put<{ rev: string }>(this.path(`/${docPath(doc._id)}`), doc));
+    if (response.status === 409) {
+      return 'conflict';
+    }
+    if (response.status !== 201 && response.status !== 202) {
+      throw new TransientError(`cht_put_${response.status}`);
+    }
+    return { rev: response.data.rev };
+  }
+
+  /** The docs with these ids that exist (deleted ones are left out). */
+  async getMany(ids: readonly string[]): Promise<Map<string, Doc>> {
+    const found = new Map<string, Doc>();
+    if (ids.length === 0) {
+      return found;
+    }
+    const response = await this.request('all_docs', () =>
+      this.http.post<{ rows: Array<{ key: string; doc?: Doc | null }> }>(this.path('/_all_docs'), { keys: ids }, { params: { include_docs: true } }),
+    );
+    if (response.status !== 200) {
+      throw new TransientError(`cht_all_docs_${response.status}`);
+    }
+    for (const row of response.data.rows) {
+      if (row.doc) {
+        found.set(row.key, row.doc);
+      }
+    }
+    return found;
+  }
+
+  /** Saves many docs in one request; each result is a new rev or 'conflict'. */
+  async bulkSave(docs: readonly Doc[]): Promise<Array<{ rev: string } | 'conflict'>> {
+    const response = await this.request('bulk_docs', () =>
+      this.http.post<Array<{ rev?: string; error?: string }>>(this.path('/_bulk_docs'), { docs }),
+    );
+    if (response.status !== 201 || !Array.isArray(response.data)) {
+      throw new TransientError(`cht_bulk_docs_${response.status}`);
+    }
+    return response.data.map((result) => {
+      if (result.rev !== undefined) {
+        return { rev: result.rev };
+      }
+      if (result.error === 'conflict') {
+        return 'conflict';
+      }
+      throw new TransientError(`cht_bulk_docs_${result.error ?? 'error'}`);
+    });
+  }
+
+  async changes(request: ChangesRequest): Promise<ChangesPage> {
+    const longpoll = request.waitMs > 0;
+    const signals = [request.signal, longpoll ? AbortSignal.timeout(request.waitMs + LONGPOLL_GRACE_MS) : undefined];
+    try {
+      const response = await this.request('changes', () =>
+        this.http.get<{ results: ChangeRow[]; last_seq: Seq }>(this.path('/_changes'), {
+          params: {
+            include_docs: true,
+            since: request.since,
+            limit: request.limit,
+            ...(longpoll ? { feed: 'longpoll', timeout: request.waitMs } : {}),
+          },
+          ...(longpoll ? { timeout: 0 } : {}),
+          signal: AbortSignal.any(signals.filter((signal): signal is AbortSignal => signal !== undefined)),
+        }),
+      );
+      if (response.status !== 200 || !Array.isArray(response.data?.results)) {
+        throw new TransientError(`cht_changes_${response.status}`);
+      }
+      return { results: response.data.results, lastSeq: response.data.last_seq };
+    } catch (error) {
+      // A longpoll cut short (by us or by shutdown) is an empty answer, not a failure.
+      if (error instanceof TransientError && error.reason === 'cht_cancelled' && longpoll) {
+        return { results: [], lastSeq: request.since };
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * The Kenyan HIE over HTTP: the short-lived token and the Client Registry Patient search. Everything the
+ * HIE answers is interpreted by pure functions below, so the rules can be read and tested without a server.
+ */
+import type { AxiosInstance } from 'axios';
+import { TransientError } from '../lib/errors';
+import type { RegistryPatient } from '../types';
+import { createHttp, send, transientStatus } from './http';
+
+export interface HieSettings {
+  readonly url: string;
+  readonly username: string;
+  readonly password: string;
+  readonly authKey: string;
+  readonly timeoutMs: number;
+  /** How long a token that is not a JWT is trusted; a JWT's own `exp` wins. */
+  readonly tokenTtlMs: number;
+  readonly insecureTls?: boolean;
+}
+
+/** What the `client_registry` transition needs from the HIE. */
+export interface ClientRegistry {
+  searchPatients(identifierType: string, identifierNumber: string): Promise<PatientSearch>;
+}
+
+/** How many Patients the CR holds for an identification, and those this answer carried. */
+export interface PatientSearch {
+  readonly matches: number;
+  readonly patients: readonly RegistryPatient[];
+}
+
+/** A token is renewed this long before it expires, so a request never leaves with a token about to die. */
+const TOKEN_MARGIN_MS = 2_000;
+
+/** The auth endpoint answers with the bare token or with `{"token": "..."}`; accept both. */
+export function parseToken(body: unknown): string | undefined {
+  let value: unknown = body;
+  if (typeof value === 'string') {
+    const text = value.trim();
+    if (text.startsWith('{') || text.startsWith('"')) {
+      try {
+        value = JSON.parse(text);
+      } catch {
+        return undefined;
+      }
+    } else {
+      value = text;
+    }
+  }
+  if (value !== null && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    value = record.token ?? record.access_token;
+  }
+  return typeof value === 'string' && value.trim() !== '' && !/\s/.test(value.trim()) ? value.trim() : undefined;
+}
+
+/** When the token expires: a JWT's `exp`, else `ttlMs` from now. */
+export function tokenExpiry(token: string, now: number, ttlMs: number): number {
+  const payload = token.split('.')[1];
+  if (payload !== undefined) {
+    try {
+      const exp: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')).exp;
+      if (typeof exp === 'number' && Number.isFinite(exp)) {
+        return exp * 1000;
+      }
+    } catch {
+      // Not a JWT: fall back to the configured lifetime.
+    }
+  }
+  return now + ttlMs;
+}
+
+/** OperationOutcome as sent, or wrapped as `{message: {issue: [...]}}` by some HIE gateways. */
+function isOperationOutcome(body: unknown): boolean {
+  if (body === null || typeof body !== 'object') {
+    return false;
+  }
+  const record = body as Record<string, unknown>;
+  if (record.resourceType === 'OperationOutcome' || Array.isArray(record.issue)) {
+    return true;
+  }
+  return record.message !== undefined && isOperationOutcome(record.message);
+}
+
+export type SearchAnswer = ({ readonly kind: 'answered' } & PatientSearch) | { readonly kind: 'unauthorized' };
+
+const NOBODY: SearchAnswer = { kind: 'answered', matches: 0, patients: [] };
+
+/**
+ * A search response -> the Patients found, or a TransientError. "Nobody" is a Bundle with no entry,
+ * or a 404 whose body is an OperationOutcome; a bare 404 means a wrong URL, which must not be recorded as
+ * "no matches" on every client, so it is a failure like any other unexpected answer.
+ */
+export function interpretSearch(status: number, body: unknown): SearchAnswer {
+  if (status === 401 || status === 403) {
+    return { kind: 'unauthorized' };
+  }
+  if (status === 404 && isOperationOutcome(body)) {
+    return NOBODY;
+  }
+  if (status !== 200 || body === null || typeof body !== 'object' || (body as { resourceType?: unknown }).resourceType !== 'Bundle') {
+    throw new TransientError(`hie_unexpected_response_${status}`);
+  }
+  const bundle = body as { total?: unknown; entry?: unknown };
+  const entries = Array.isArray(bundle.entry) ? (bundle.entry as Array<{ resource?: unknown }>) : [];
+  const patients = entries.map((entry) => entry?.resource).filter(isPatient);
+  if (patients.length !== entries.length) {
+    throw new TransientError('hie_unexpected_response_entry');
+  }
+  if (patients.length === 0) {
+    return NOBODY;
+  }
+  // A paged answer carries fewer entries than `total`: the count is what decides "multiple matches".
+  const total = typeof bundle.total === 'number' ? bundle.total : 0;
+  return { kind: 'answered', matches: Math.max(total, patients.length), patients };
+}
+
+function isPatient(resource: unknown): resource is RegistryPatient {
+  if (resource === null || typeof resource !== 'object') {
+    return false;
+  }
+  const record = resource as Record<string, unknown>;
+  return record.resourceType === 'Patient' && typeof record.id === 'string' && record.id !== '';
+}
+
+/**
+ * HIE tokens live about 20 seconds (some vendors say one call). A token is fetched only when a request needs
+ * one, reused until shortly before it expires, and at most one fetch is ever in flight: no timer loop.
+ */
+export class HieTokenSource {
+  private current: { token: string; expiresAt: number } | undefined;
+  private inFlight: Promise<string> | undefined;
+
+  constructor(
+    private readonly http: AxiosInstance,
+    private readonly settings: HieSettings,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async token(): Promise<string> {
+    if (this.current && this.now() < this.current.expiresAt - TOKEN_MARGIN_MS) {
+      return this.current.token;
+    }
+    this.inFlight ??= this.fetch().finally(() => {
+      this.inFlight = undefined;
+    });
+    return this.inFlight;
+  }
+
+  /** The HIE refused `token`: forget it, unless a newer one has already replaced it. */
+  invalidate(token: string): void {
+    if (this.current?.token === token) {
+      this.current = undefined;
+    }
+  }
+
+  private async fetch(): Promise<string> {
+    const response = await send('hie_auth', () =>
+      this.http.get('/v1/hie-auth', {
+        params: { key: this.settings.authKey },
+        auth: { username: this.settings.username, password: this.settings.password },
+        responseType: 'text',
+      }),
+    );
+    const failure = transientStatus('hie_auth', response);
+    if (failure) {
+      throw failure;
+    }
+    if (response.status !== 200) {
+      throw new TransientError(`hie_auth_refused_${response.status}`);
+    }
+    const token = parseToken(response.data);
+    if (token === undefined) {
+      throw new TransientError('hie_auth_unreadable_token');
+    }
+    this.current = { token, expiresAt: tokenExpiry(token, this.now(), this.settings.tokenTtlMs) };
+    return token;
+  }
+}
+
+export class HieClient implements ClientRegistry {
+  readonly tokens: HieTokenSource;
+
+  constructor(
+    settings: HieSettings,
+    private readonly http: AxiosInstance = createHttp({
+      baseURL: settings.url,
+      timeoutMs: settings.timeoutMs,
+      ...(settings.insecureTls ? { insecureTls: true } : {}),
+    }),
+    now: () => number = Date.now,
+  ) {
+    this.tokens = new HieTokenSource(this.http, settings, now);
+  }
+
+  async searchPatients(identifierType: string, identifierNumber: string): Promise<PatientSearch> {
+    // A refused token is renewed once: it may have expired in flight or been good for a single call.
+    for (let attempt = 1; ; attempt += 1) {
+      const token = await this.tokens.token();
+      const response = await send('hie_search', () =>
+        this.http.get('/v1/fhir/Patient', {
+          params: { identifierType, identifierNumber },
+          headers: { Authorization: `Bearer ${token}`, Accept: 'application/fhir+json, application/json' },
+        }),
+      );
+      const failure = transientStatus('hie_search', response);
+      if (failure) {
+        throw failure;
+      }
+      const answer = interpretSearch(response.status, response.data);
+      if (answer.kind === 'answered') {
+        return { matches: answer.matches, patients: answer.patients };
+      }
+      this.tokens.invalidate(token);
+      if (attempt >= 2) {
+        throw new TransientError('hie_search_unauthorized');
+      }
+    }
+  }
+}

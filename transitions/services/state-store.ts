@@ -1,0 +1,73 @@
+/**
+ * The worker's durable state, in a database of its own next to `medic` (as Sentinel keeps its
+ * `<id>-info` docs and `_local/transitions-seq` in `medic-sentinel`): the feed checkpoint, and per doc what each
+ * transition answered for which inputs. Info docs are plain docs so a batch of them is read in one request.
+ */
+import { infoId } from '../lib/records';
+import { TransientError } from '../lib/errors';
+import type { Doc, Info, Seq } from '../types';
+import type { CouchDb } from './couch';
+
+const CHECKPOINT_ID = '_local/echis-hie-seq';
+/** Only server admins may read the state db the worker creates (CouchDB 3's default; PouchDB needs telling). */
+const ADMINS_ONLY = { admins: { names: [], roles: [] }, members: { names: [], roles: ['_admin'] } };
+
+export class StateStore {
+  private checkpointRev: string | undefined;
+
+  constructor(private readonly db: CouchDb) {}
+
+  get name(): string {
+    return this.db.name;
+  }
+
+  /** Creates the state db when it is missing (that needs a server admin; otherwise an admin creates it once). */
+  async ensure(): Promise<void> {
+    if ((await this.db.access()) === 'missing' && (await this.db.create())) {
+      await this.db.putSecurity(ADMINS_ONLY);
+    }
+  }
+
+  async checkpoint(): Promise<Seq | undefined> {
+    const doc = await this.db.get(CHECKPOINT_ID);
+    this.checkpointRev = doc?._rev;
+    return doc === undefined ? undefined : (doc.seq as Seq);
+  }
+
+  async saveCheckpoint(seq: Seq): Promise<void> {
+    this.checkpointRev = await this.putMerged({ _id: CHECKPOINT_ID, _rev: this.checkpointRev, seq }, (latest) => ({ ...latest, seq }));
+  }
+
+  async infos(docIds: readonly string[]): Promise<Map<string, Info>> {
+    const docs = await this.db.getMany(docIds.map(infoId));
+    const infos = new Map<string, Info>();
+    for (const doc of docs.values()) {
+      const info = doc as unknown as Info;
+      infos.set(info.doc_id, info);
+    }
+    return infos;
+  }
+
+  /** Saves an info doc; if another copy of the worker saved it first, keeps both answers (ours win per transition). */
+  async saveInfo(info: Info): Promise<void> {
+    await this.putMerged(info as unknown as Doc, (latest) => ({
+      ...info,
+      _rev: latest._rev,
+      transitions: { ...(latest.transitions as Info['transitions']), ...info.transitions },
+    }));
+  }
+
+  /** Puts `doc`; on a conflict merges it into the latest revision and tries again. Returns the new rev. */
+  private async putMerged(doc: Doc, merge: (latest: Doc) => Doc): Promise<string> {
+    let attempt: Doc = doc;
+    for (let tries = 0; tries < 5; tries += 1) {
+      const saved = await this.db.put(attempt);
+      if (saved !== 'conflict') {
+        return saved.rev;
+      }
+      const latest = await this.db.get(doc._id);
+      attempt = latest === undefined ? { ...doc, _rev: undefined } : merge(latest);
+    }
+    throw new TransientError('state_conflict');
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * The shapes the transitions work on. CHT docs come from users' phones, so every field is `unknown` until a
+ * rule has checked it; the typed views below are what a rule may rely on after that check.
+ */
+
+/** Any CouchDB document as read from the CHT database. */
+export interface Doc {
+  readonly _id: string;
+  _rev?: string;
+  _deleted?: boolean;
+  [field: string]: unknown;
+}
+
+/** Minified lineage as the CHT stores it: `parent: {_id, parent: {_id, ...}}`. */
+export interface NormalizedParent {
+  readonly _id: string;
+  readonly parent?: NormalizedParent;
+}
+
+/**
+ * A person contact, shaped like `Person.v1.Person` of `@medic/cht-datasource` (which is not published to npm),
+ * plus the eCHIS household-client fields the Client Registry look-up reads. `date_of_birth` is the stored
+ * `YYYY-MM-DD` string, not a Date.
+ */
+export interface Person {
+  readonly _id: string;
+  readonly _rev?: string;
+  readonly type: string;
+  readonly contact_type?: string;
+  readonly name?: string;
+  readonly date_of_birth?: string;
+  readonly phone?: string;
+  readonly patient_id?: string;
+  readonly sex?: string;
+  readonly parent?: NormalizedParent;
+  readonly reported_date?: number;
+}
+
+/** The eCHIS household client (`f_client`): names and identification as the contact forms store them. */
+export interface Client extends Person {
+  readonly first_name?: string;
+  readonly middle_name?: string;
+  readonly last_name?: string;
+  readonly dob_method?: string;
+  readonly identification_type?: string;
+  readonly identification_number?: string;
+  readonly upi?: string;
+  readonly client_registry?: ClientRegistryResult;
+}
+
+/** The fields of a CR Patient this project reads (FHIR R4 Patient, as the Kenyan HIE returns it). */
+export interface RegistryPatient {
+  readonly resourceType: 'Patient';
+  readonly id: string;
+  readonly name?: ReadonlyArray<{ readonly text?: string; readonly family?: string; readonly given?: readonly string[] }>;
+  readonly gender?: string;
+  readonly birthDate?: string;
+}
+
+/** Details compared between the contact and the CR Patient, named as the contact names them. */
+export type MismatchField = 'date_of_birth' | 'name' | 'sex';
+
+export type ClientRegistryError =
+  | 'no matches'
+  | 'multiple matches'
+  | 'details mismatch'
+  | 'unsupported identification type'
+  | 'invalid identification number';
+
+/** What the `client_registry` transition writes on the contact: the contract with the CHT profile and forms. */
+export type ClientRegistryResult =
+  | { readonly id: string; readonly status: 'OK' }
+  | { readonly error: Exclude<ClientRegistryError, 'details mismatch'> }
+  | { readonly error: 'details mismatch'; readonly fields: readonly MismatchField[] };
+
+/** A feed position. CouchDB's are opaque strings, PouchDB's are numbers: never compare or add them. */
+export type Seq = string | number;
+
+/** What the worker recorded the last time a transition answered for a doc (kept in the worker's state db). */
+export interface TransitionRecord {
+  /** Fingerprint of the doc's fields the answer depended on. */
+  readonly inputs: string;
+  /** The values of the transition's own fields as written, so an answer lost in a crash is restored without asking again. */
+  readonly fields: Readonly<Record<string, unknown>>;
+  readonly at: string;
+}
+
+/** Per-doc record, like Sentinel's `<id>-info` docs in `medic-sentinel`. */
+export interface Info {
+  readonly _id: string;
+  _rev?: string;
+  readonly type: 'info';
+  readonly doc_id: string;
+  readonly transitions: Readonly<Record<string, TransitionRecord>>;
+}
+
+/** What a transition is given, as in cht-core: `{id, seq, doc, info}`. */
+export interface Change {
+  readonly id: string;
+  readonly seq: Seq;
+  readonly doc: Doc;
+  readonly info: Info | undefined;
+}
+
+/**
+ * cht-core's transition contract (`shared-libs/transitions`): `filter` is synchronous and pure; `onMatch`
+ * mutates `change.doc` and resolves true when it changed it. Two additions let the worker write back safely:
+ * the fields the transition owns (all it may change) and the fingerprint of the fields its answer depends on.
+ */
+export interface Transition {
+  readonly name: string;
+  readonly ownedFields: readonly string[];
+  inputsOf(doc: Doc): string;
+  filter(change: Change): boolean;
+  onMatch(change: Change): Promise<boolean>;
+}

@@ -1,0 +1,294 @@
+/**
+ * Follows the CHT database's `_changes` feed and runs the transitions on each change, as Sentinel does, with
+ * what an unattended integration needs: a cap on work in flight, one change per doc at a time, retries with
+ * backoff for transient failures, conflict-safe write-back of the transitions' own fields only, and a
+ * checkpoint that never passes a change still owed work.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import { isDeepStrictEqual } from 'node:util';
+import type { Logger } from 'pino';
+import { reasonOf, TransientError } from '../lib/errors';
+import { ownedFieldsOf, reapplyOwnedFields, withRecords } from '../lib/records';
+import type { CouchDb, ChangeRow } from '../services/couch';
+import type { StateStore } from '../services/state-store';
+import type { Change, Doc, Info, Seq, Transition, TransitionRecord } from '../types';
+import { backoffMs, type BackoffSettings } from './backoff';
+import { Progress, type Ticket } from './progress';
+import { Slots } from './slots';
+
+export interface WorkerSettings {
+  /** Changes read per request. */
+  readonly batchSize: number;
+  /** Changes being worked on at once (HIE look-ups and CHT writes in flight). */
+  readonly concurrency: number;
+  /** The feed is not read further while this many changes are unfinished. */
+  readonly maxQueued: number;
+  /** How long a caught-up `run` waits on the feed per request. */
+  readonly waitMs: number;
+  /** The checkpoint is saved at most this often while running, and always at the end. */
+  readonly checkpointEveryMs: number;
+  readonly retry: BackoffSettings;
+  /** With `once`, a change that failed this many times is left for the next run. */
+  readonly maxAttempts: number;
+}
+
+export interface WorkerDeps {
+  readonly db: CouchDb;
+  readonly state: StateStore;
+  readonly transitions: readonly Transition[];
+  readonly settings: WorkerSettings;
+  readonly log: Logger;
+  readonly now?: () => number;
+}
+
+export interface RunSummary {
+  /** Changes read from the feed (retries not counted again). */
+  changes: number;
+  /** Docs a transition wrote back. */
+  written: number;
+  /** Changes still owed work (transient failures past the budget of `--once`, or cut off by shutdown). */
+  pending: number;
+  /** Changes skipped because a transition threw something that is not a transient failure. */
+  failed: number;
+}
+
+/** Conflicts in a row before the write is treated as a transient failure and retried later. */
+const MAX_CONFLICT_RETRIES = 10;
+
+/** Resolves after `ms`, or early (false) when the worker is stopping. */
+async function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  try {
+    await delay(ms, undefined, { signal });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export class Worker {
+  private readonly now: () => number;
+
+  constructor(private readonly deps: WorkerDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** Processes the feed from the saved checkpoint: to its end with `once`, else until `signal` aborts. */
+  async run(options: { once: boolean; signal: AbortSignal }): Promise<RunSummary> {
+    const { db, state, settings, log } = this.deps;
+    const { once, signal } = options;
+    const summary: RunSummary = { changes: 0, written: 0, pending: 0, failed: 0 };
+    const since: Seq = (await state.checkpoint()) ?? 0;
+    const progress = new Progress(since);
+    const slots = new Slots(settings.concurrency);
+    const inFlight = new Set<Promise<void>>();
+    const lastTaskOf = new Map<string, Promise<void>>();
+    const checkpoint = new Checkpointer(state, progress, settings.checkpointEveryMs, this.now, log);
+    let feedSeq = since;
+    let caughtUp = false;
+    let feedFailures = 0;
+    log.info({ db: db.name, since }, 'worker started');
+
+    while (!signal.aborted) {
+      if (inFlight.size >= settings.maxQueued) {
+        await Promise.race(inFlight);
+        continue;
+      }
+      let page;
+      try {
+        page = await db.changes({ since: feedSeq, limit: settings.batchSize, waitMs: once || !caughtUp ? 0 : settings.waitMs, signal });
+        feedFailures = 0;
+      } catch (error) {
+        feedFailures += 1;
+        const wait = backoffMs(feedFailures, settings.retry, error instanceof TransientError ? error.retryAfterMs : 0);
+        log.warn({ db: db.name, reason: reasonOf(error), retryInMs: wait }, 'feed read failed');
+        await sleep(wait, signal);
+        continue;
+      }
+      caughtUp = page.results.length === 0;
+      if (caughtUp) {
+        if (page.lastSeq !== feedSeq) {
+          progress.skipTo(page.lastSeq);
+          feedSeq = page.lastSeq;
+        }
+        if (once) {
+          // The feed's end moves as our own writes come back through it: finish them, then read once more.
+          if (inFlight.size === 0) {
+            break;
+          }
+          await Promise.race(inFlight);
+        }
+        await checkpoint.maybeSave();
+        continue;
+      }
+      // Docs with a change already in flight are read again when their turn comes; the rest in one request.
+      const infos = await this.prefetchInfos(page.results.filter((row) => !lastTaskOf.has(row.id)), signal);
+      if (infos === undefined) {
+        continue;
+      }
+      for (const row of page.results) {
+        summary.changes += 1;
+        const ticket = progress.track(row.seq);
+        const previous = lastTaskOf.get(row.id);
+        const first = previous === undefined ? { doc: row.doc, info: infos.get(row.id) } : undefined;
+        const task = (previous ?? Promise.resolve())
+          .then(() => this.settle(row, first, ticket, { once, signal, slots, progress, summary }))
+          .finally(() => {
+            inFlight.delete(task);
+            if (lastTaskOf.get(row.id) === task) {
+              lastTaskOf.delete(row.id);
+            }
+          });
+        lastTaskOf.set(row.id, task);
+        inFlight.add(task);
+      }
+      feedSeq = page.lastSeq;
+      await checkpoint.maybeSave();
+    }
+
+    await Promise.allSettled(inFlight);
+    summary.pending = progress.open;
+    await checkpoint.save();
+    log.info({ db: db.name, ...summary, seq: progress.safeSeq() }, once ? 'worker drained the feed' : 'worker stopped');
+    return summary;
+  }
+
+  private async prefetchInfos(rows: readonly ChangeRow[], signal: AbortSignal): Promise<Map<string, Info> | undefined> {
+    for (let attempt = 1; !signal.aborted; attempt += 1) {
+      try {
+        return await this.deps.state.infos(rows.filter((row) => row.doc && !row.deleted).map((row) => row.id));
+      } catch (error) {
+        const wait = backoffMs(attempt, this.deps.settings.retry);
+        this.deps.log.warn({ reason: reasonOf(error), retryInMs: wait }, 'state read failed');
+        await sleep(wait, signal);
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Works on one change until it is settled: done, skipped as failed, or (transient failures) retried with
+   * backoff. `first` is the doc and info as the feed page brought them; retries read both again.
+   */
+  private async settle(
+    row: ChangeRow,
+    first: { doc: Doc | undefined; info: Info | undefined } | undefined,
+    ticket: Ticket,
+    run: { once: boolean; signal: AbortSignal; slots: Slots; progress: Progress; summary: RunSummary },
+  ): Promise<void> {
+    const { settings, log } = this.deps;
+    let known = first;
+    for (let attempt = 1; !run.signal.aborted; attempt += 1) {
+      try {
+        const written = await run.slots.use(() => this.process(row, known));
+        run.summary.written += written ? 1 : 0;
+        run.progress.settle(ticket);
+        return;
+      } catch (error) {
+        if (!(error instanceof TransientError)) {
+          log.error({ doc: row.id, reason: reasonOf(error) }, 'transition failed: change skipped');
+          run.summary.failed += 1;
+          run.progress.settle(ticket);
+          return;
+        }
+        if (run.once && attempt >= settings.maxAttempts) {
+          log.warn({ doc: row.id, reason: error.reason, attempts: attempt }, 'change left for the next run');
+          return;
+        }
+        const wait = backoffMs(attempt, settings.retry, error.retryAfterMs);
+        log.warn({ doc: row.id, reason: error.reason, attempt, retryInMs: wait }, 'transient failure: will retry');
+        known = undefined;
+        await sleep(wait, run.signal);
+      }
+    }
+  }
+
+  /** Runs the transitions on one change; true when the doc was written back. */
+  private async process(row: ChangeRow, known: { doc: Doc | undefined; info: Info | undefined } | undefined): Promise<boolean> {
+    const { db, state, transitions } = this.deps;
+    const doc = known ? known.doc : await db.get(row.id);
+    if (doc === undefined || doc._deleted) {
+      return false;
+    }
+    const info = known ? known.info : (await state.infos([row.id])).get(row.id);
+    const change: Change = { id: row.id, seq: row.seq, doc, info };
+    const answered: Transition[] = [];
+    let changed = false;
+    for (const transition of transitions) {
+      if (transition.filter(change)) {
+        changed = (await transition.onMatch(change)) || changed;
+        answered.push(transition);
+      }
+    }
+    if (answered.length === 0) {
+      return false;
+    }
+    // The answer is recorded before it is written: a crash in between is repaired from the record, with no
+    // second look-up; the other order could lose the answer or ask the HIE twice.
+    const at = new Date(this.now()).toISOString();
+    const records: Record<string, TransitionRecord> = Object.fromEntries(
+      answered.map((t) => [t.name, { inputs: t.inputsOf(doc), fields: ownedFieldsOf(doc, t.ownedFields), at }]),
+    );
+    await state.saveInfo(withRecords(info, row.id, records));
+    return changed && (await this.writeBack(doc, answered));
+  }
+
+  /** PUT with the read `_rev`; on 409 re-read and put only the transitions' own fields on the latest revision. */
+  private async writeBack(answered: Doc, transitions: readonly Transition[]): Promise<boolean> {
+    const { db, log } = this.deps;
+    const ownedFields = transitions.flatMap((t) => t.ownedFields);
+    let attempt: Doc = answered;
+    for (let conflicts = 0; conflicts < MAX_CONFLICT_RETRIES; conflicts += 1) {
+      if ((await db.put(attempt)) !== 'conflict') {
+        return true;
+      }
+      const latest = await db.get(answered._id);
+      const merged = latest && reapplyOwnedFields(latest, answered, transitions);
+      if (!merged) {
+        log.debug({ doc: answered._id }, 'doc changed meanwhile: the newer revision will be answered');
+        return false;
+      }
+      if (isDeepStrictEqual(ownedFieldsOf(latest, ownedFields), ownedFieldsOf(answered, ownedFields))) {
+        return false;
+      }
+      attempt = merged;
+    }
+    throw new TransientError('cht_put_conflicts');
+  }
+}
+
+/** Saves the safe feed position: at most every `everyMs` while running, and once more at the end. */
+class Checkpointer {
+  private saved: Seq;
+  private savedAt: number;
+
+  constructor(
+    private readonly state: StateStore,
+    private readonly progress: Progress,
+    private readonly everyMs: number,
+    private readonly now: () => number,
+    private readonly log: Logger,
+  ) {
+    this.saved = progress.safeSeq();
+    this.savedAt = now();
+  }
+
+  async maybeSave(): Promise<void> {
+    if (this.now() - this.savedAt >= this.everyMs) {
+      await this.save();
+    }
+  }
+
+  async save(): Promise<void> {
+    const seq = this.progress.safeSeq();
+    this.savedAt = this.now();
+    if (seq === this.saved) {
+      return;
+    }
+    try {
+      await this.state.saveCheckpoint(seq);
+      this.saved = seq;
+    } catch (error) {
+      this.log.warn({ reason: reasonOf(error) }, 'checkpoint not saved: will try again');
+    }
+  }
+}
