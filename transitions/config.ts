@@ -141,7 +141,7 @@ export function loadConfig(env: Env): Config {
       batchSize: integer(env, 'BATCH_SIZE', 200, 1),
       concurrency,
       maxQueued: integer(env, 'MAX_QUEUED', Math.max(1000, concurrency * 4), 1),
-      waitMs: integer(env, 'FEED_WAIT_MS', 30_000, 1),
+      pollMs: integer(env, 'FEED_POLL_MS', 5_000, 1),
       checkpointEveryMs: integer(env, 'CHECKPOINT_EVERY_MS', 5_000, 0),
       retry: { baseMs: integer(env, 'RETRY_BASE_MS', 1_000, 1), maxMs: integer(env, 'RETRY_MAX_MS', 300_000, 1) },
       maxAttempts: integer(env, 'RETRY_ATTEMPTS_ONCE', 5, 1),

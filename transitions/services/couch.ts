@@ -22,13 +22,7 @@ export interface ChangesPage {
 export interface ChangesRequest {
   readonly since: Seq;
   readonly limit: number;
-  /** Wait up to this long for a change when none is there yet (a longpoll); 0 answers at once. */
-  readonly waitMs: number;
-  readonly signal?: AbortSignal;
 }
-
-/** Longpoll servers that ignore `timeout` (express-pouchdb does) are cut off this long after it. */
-const LONGPOLL_GRACE_MS = 5_000;
 
 /** `_design/x` and `_local/x` keep their slash: CouchDB routes on it. */
 export function docPath(id: string): string {
@@ -155,32 +149,20 @@ export class CouchDb {
     });
   }
 
+  /**
+   * One page of the normal feed. Not longpoll or continuous: a page at a time is what a proxy in front of the
+   * CHT API never cuts off, and express-pouchdb ignores `timeout` there and leaks a heartbeat timer per
+   * abandoned request.
+   */
   async changes(request: ChangesRequest): Promise<ChangesPage> {
-    const longpoll = request.waitMs > 0;
-    const signals = [request.signal, longpoll ? AbortSignal.timeout(request.waitMs + LONGPOLL_GRACE_MS) : undefined];
-    try {
-      const response = await this.request('changes', () =>
-        this.http.get<{ results: ChangeRow[]; last_seq: Seq }>(this.path('/_changes'), {
-          params: {
-            include_docs: true,
-            since: request.since,
-            limit: request.limit,
-            ...(longpoll ? { feed: 'longpoll', timeout: request.waitMs } : {}),
-          },
-          ...(longpoll ? { timeout: 0 } : {}),
-          signal: AbortSignal.any(signals.filter((signal): signal is AbortSignal => signal !== undefined)),
-        }),
-      );
-      if (response.status !== 200 || !Array.isArray(response.data?.results)) {
-        throw new TransientError(`cht_changes_${response.status}`);
-      }
-      return { results: response.data.results, lastSeq: response.data.last_seq };
-    } catch (error) {
-      // A longpoll cut short (by us or by shutdown) is an empty answer, not a failure.
-      if (error instanceof TransientError && error.reason === 'cht_cancelled' && longpoll) {
-        return { results: [], lastSeq: request.since };
-      }
-      throw error;
+    const response = await this.request('changes', () =>
+      this.http.get<{ results: ChangeRow[]; last_seq: Seq }>(this.path('/_changes'), {
+        params: { include_docs: true, since: request.since, limit: request.limit },
+      }),
+    );
+    if (response.status !== 200 || !Array.isArray(response.data?.results)) {
+      throw new TransientError(`cht_changes_${response.status}`);
     }
+    return { results: response.data.results, lastSeq: response.data.last_seq };
   }
 }

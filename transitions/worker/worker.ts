@@ -4,6 +4,7 @@
  * backoff for transient failures, conflict-safe write-back of the transitions' own fields only, and a
  * checkpoint that never passes a change still owed work.
  */
+import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
@@ -23,8 +24,8 @@ export interface WorkerSettings {
   readonly concurrency: number;
   /** The feed is not read further while this many changes are unfinished. */
   readonly maxQueued: number;
-  /** How long a caught-up `run` waits on the feed per request. */
-  readonly waitMs: number;
+  /** How long a caught-up `run` waits before reading the feed again. */
+  readonly pollMs: number;
   /** The checkpoint is saved at most this often while running, and always at the end. */
   readonly checkpointEveryMs: number;
   readonly retry: BackoffSettings;
@@ -76,6 +77,8 @@ export class Worker {
   async run(options: { once: boolean; signal: AbortSignal }): Promise<RunSummary> {
     const { db, state, settings, log } = this.deps;
     const { once, signal } = options;
+    // Every change waiting out a backoff listens for the stop: many listeners on this signal are by design.
+    setMaxListeners(0, signal);
     const summary: RunSummary = { changes: 0, written: 0, pending: 0, failed: 0 };
     const since: Seq = (await state.checkpoint()) ?? 0;
     const progress = new Progress(since);
@@ -84,7 +87,6 @@ export class Worker {
     const lastTaskOf = new Map<string, Promise<void>>();
     const checkpoint = new Checkpointer(state, progress, settings.checkpointEveryMs, this.now, log);
     let feedSeq = since;
-    let caughtUp = false;
     let feedFailures = 0;
     log.info({ db: db.name, since }, 'worker started');
 
@@ -95,7 +97,7 @@ export class Worker {
       }
       let page;
       try {
-        page = await db.changes({ since: feedSeq, limit: settings.batchSize, waitMs: once || !caughtUp ? 0 : settings.waitMs, signal });
+        page = await db.changes({ since: feedSeq, limit: settings.batchSize });
         feedFailures = 0;
       } catch (error) {
         feedFailures += 1;
@@ -104,20 +106,20 @@ export class Worker {
         await sleep(wait, signal);
         continue;
       }
-      caughtUp = page.results.length === 0;
-      if (caughtUp) {
+      if (page.results.length === 0) {
         if (page.lastSeq !== feedSeq) {
           progress.skipTo(page.lastSeq);
           feedSeq = page.lastSeq;
         }
-        if (once) {
+        await checkpoint.maybeSave();
+        if (!once) {
+          await sleep(settings.pollMs, signal);
+        } else if (inFlight.size === 0) {
+          break;
+        } else {
           // The feed's end moves as our own writes come back through it: finish them, then read once more.
-          if (inFlight.size === 0) {
-            break;
-          }
           await Promise.race(inFlight);
         }
-        await checkpoint.maybeSave();
         continue;
       }
       // Docs with a change already in flight are read again when their turn comes; the rest in one request.

@@ -1,0 +1,154 @@
+/**
+ * End to end: the real worker against the embedded CouchDB-protocol server and the HIE sandbox, over HTTP,
+ * on the eCHIS sample data, checked against the sample's oracle.
+ */
+import { expect } from 'chai';
+import { isDeepStrictEqual } from 'node:util';
+import { normalizeIdentificationNumber, textOf } from '../../transitions/lib/identification';
+import { runWorker } from '../../transitions/run';
+import { readSample } from '../../transitions/sandbox/sample';
+import type { Doc } from '../../transitions/types';
+import { startCli, until } from '../helpers/cli';
+import { silentLog, startServers, type TestServers } from '../helpers/servers';
+
+const contacts = readSample<Doc[]>('contacts.json');
+const expected = readSample<Record<string, unknown>>('expected-client-registry.json');
+const ids = contacts.map((doc) => doc._id);
+
+function withoutRevAndAnswer(doc: Doc): Doc {
+  const { _rev, client_registry, ...rest } = doc;
+  return rest as Doc;
+}
+
+/** Every sample contact holds the expected client_registry (or none) and every other field as seeded. */
+async function expectOracle(servers: TestServers): Promise<void> {
+  const docs = await servers.medic.getMany(ids);
+  const wrong = contacts.filter((seeded) => {
+    const doc = docs.get(seeded._id);
+    return !doc || !isDeepStrictEqual(doc.client_registry ?? null, expected[seeded._id]) || !isDeepStrictEqual(withoutRevAndAnswer(doc), withoutRevAndAnswer(seeded));
+  });
+  expect(wrong.map((doc) => doc._id)).to.deep.equal([]);
+}
+
+const runOnce = (servers: TestServers, overrides: Record<string, string> = {}) =>
+  runWorker(servers.config(overrides), silentLog, { once: true, signal: new AbortController().signal });
+
+describe('client registry look-up, end to end', () => {
+  let servers: TestServers;
+
+  afterEach(async () => servers?.close());
+
+  describe('in process', () => {
+    beforeEach(async () => {
+      servers = await startServers();
+    });
+
+    it('gives every sample contact its expected client_registry and changes nothing else', async () => {
+      const summary = await runOnce(servers);
+      expect(summary).to.include({ pending: 0, failed: 0, written: 20 });
+      await expectOracle(servers);
+      expect(Object.keys(expected).filter((id) => expected[id] !== null)).to.have.length(20);
+      expect(((await servers.medic.get('ke-sample-client-20')) as Doc).upi).to.equal('MOH-UPI-55A1');
+    });
+
+    it('makes no CR call on an unchanged second run, also from the start of the feed', async () => {
+      await runOnce(servers);
+      const searches = servers.sandbox.stats().searches;
+      expect(searches).to.equal(18); // 20 identified clients less the unsupported type and the invalid number
+      expect((await runOnce(servers)).written).to.equal(0);
+      const checkpoint = await servers.stateDb.get('_local/echis-hie-seq');
+      await servers.stateDb.put({ ...(checkpoint as Doc), seq: 0 });
+      expect((await runOnce(servers)).written).to.equal(0);
+      expect(servers.sandbox.stats().searches).to.equal(searches);
+      await expectOracle(servers);
+    });
+
+    it('looks an edited client up again and replaces its answer; an unrelated edit asks nothing', async () => {
+      await runOnce(servers);
+      const before = { ...servers.sandbox.stats().searchesByNumber };
+      const kevin = (await servers.medic.get('ke-sample-client-13')) as Doc;
+      expect(kevin.client_registry).to.deep.equal({ error: 'details mismatch', fields: ['sex'] });
+      await servers.medic.put({ ...kevin, sex: 'male' });
+      const achieng = (await servers.medic.get('ke-sample-client-00')) as Doc;
+      await servers.medic.put({ ...achieng, phone: '+254733000000' });
+
+      expect((await runOnce(servers)).written).to.equal(1);
+      expect(((await servers.medic.get('ke-sample-client-13')) as Doc).client_registry).to.deep.equal({ id: 'CR4200000000145-2', status: 'OK' });
+      const after = servers.sandbox.stats().searchesByNumber;
+      expect(after['37788990']).to.equal((before['37788990'] ?? 0) + 1);
+      expect(after['23456781']).to.equal(before['23456781']);
+      expect(((await servers.medic.get('ke-sample-client-00')) as Doc).phone).to.equal('+254733000000');
+    });
+  });
+
+  describe('the echis-hie CLI', () => {
+    it('says which setting is missing in one line and exits 2', async () => {
+      const { exited } = startCli(['run', '--once'], { HIE_URL: 'http://127.0.0.1:9', HIE_USERNAME: 'u', HIE_PASSWORD: 'p' });
+      const result = await exited;
+      expect(result.code).to.equal(2);
+      expect(result.stderr.trim().split('\n')).to.deep.equal([
+        'echis-hie: CHT_URL is not set: the CHT server URL with credentials, e.g. https://user:pass@county.echis.go.ke',
+      ]);
+    });
+
+    it('exits 1 with the count of changes left pending when the HIE stays down', async () => {
+      servers = await startServers();
+      const { exited } = startCli(['run', '--once'], { ...servers.env, HIE_URL: 'http://127.0.0.1:9', RETRY_ATTEMPTS_ONCE: '2', LOG_LEVEL: 'silent' });
+      const result = await exited;
+      expect(result.code).to.equal(1);
+      expect(result.stderr).to.contain('echis-hie: 18 changes pending, 0 failed');
+      // Only the answers that need no CR were written: the unsupported type and the invalid number.
+      const docs = await servers.medic.getMany(ids);
+      expect([...docs.values()].filter((doc) => doc.client_registry !== undefined).map((doc) => doc._id)).to.deep.equal([
+        'ke-sample-client-16',
+        'ke-sample-client-17',
+      ]);
+    });
+
+    it('after SIGKILL mid-run, a restart ends with every contact right and repeats only the look-ups in flight', async () => {
+      servers = await startServers({ sandbox: { latencyMs: 150 } });
+      const env = { ...servers.env, CONCURRENCY: '2', LOG_LEVEL: 'silent' };
+      const first = startCli(['run', '--once'], env);
+      await until(() => servers.sandbox.stats().searches >= 6);
+      first.child.kill('SIGKILL');
+      expect((await first.exited).signal).to.equal('SIGKILL');
+
+      // What the worker had recorded when it died must never be asked again.
+      const infos = await servers.stateDb.getMany(ids.map((id) => `${id}-info`));
+      const recorded = new Set([...infos.values()].map((info) => String(info.doc_id)));
+      expect(recorded.size).to.be.at.least(4);
+      const searchesAtKill = { ...servers.sandbox.stats().searchesByNumber };
+
+      const second = await startCli(['run', '--once'], env).exited;
+      expect(second.code).to.equal(0);
+      await expectOracle(servers);
+
+      const byNumber = servers.sandbox.stats().searchesByNumber;
+      for (const doc of contacts.filter((c) => recorded.has(c._id))) {
+        const number = normalizeIdentificationNumber(textOf(doc.identification_number));
+        expect(byNumber[number] ?? 0, doc._id).to.equal(searchesAtKill[number] ?? 0);
+      }
+      const repeated = Object.values(byNumber).filter((count) => count > 1).length;
+      expect(repeated).to.be.at.most(2); // at most CONCURRENCY look-ups were in flight when it died
+      expect(Object.keys(byNumber)).to.have.length(18);
+    });
+
+    it('on SIGTERM stops taking changes, finishes what is in flight, saves its position and exits 0', async () => {
+      servers = await startServers({ sandbox: { latencyMs: 200 } });
+      const running = startCli(['run'], { ...servers.env, CONCURRENCY: '2', LOG_LEVEL: 'info' });
+      await until(() => servers.sandbox.stats().searches >= 3);
+      const stoppedAt = Date.now();
+      running.child.kill('SIGTERM');
+      const result = await running.exited;
+      expect(result.code).to.equal(0);
+      expect(Date.now() - stoppedAt).to.be.below(5_000);
+      expect(result.stderr).to.contain('"msg":"worker stopped"');
+      // Every look-up the HIE answered was written: nothing in flight was dropped.
+      const answered = [...(await servers.medic.getMany(ids)).values()].filter((doc) => doc.client_registry !== undefined).length;
+      expect(answered).to.be.at.least(servers.sandbox.stats().searches);
+      const resumed = await startCli(['run', '--once'], { ...servers.env, LOG_LEVEL: 'silent' }).exited;
+      expect(resumed.code).to.equal(0);
+      await expectOracle(servers);
+    });
+  });
+});

@@ -1,0 +1,64 @@
+/** Real servers for end-to-end tests: the embedded CouchDB-protocol server and the HIE sandbox, on loopback. */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { loadConfig, type Config } from '../../transitions/config';
+import { startCouch, type RunningCouch } from '../../transitions/embedded/couch-server';
+import { CouchDb } from '../../transitions/services/couch';
+import { createHttp, splitCredentials } from '../../transitions/services/http';
+import { SANDBOX_DEFAULTS, startSandbox, type RunningSandbox, type SandboxOptions } from '../../transitions/sandbox/hie-sandbox';
+import { readSample } from '../../transitions/sandbox/sample';
+import type { Doc } from '../../transitions/types';
+
+export const silentLog = pino({ level: 'silent' });
+
+export interface TestServers {
+  readonly couch: RunningCouch;
+  readonly sandbox: RunningSandbox;
+  readonly medic: CouchDb;
+  readonly stateDb: CouchDb;
+  readonly dataDir: string;
+  /** The environment `echis-hie run` needs to use these servers. */
+  readonly env: Record<string, string>;
+  config(overrides?: Record<string, string>): Config;
+  close(): Promise<void>;
+}
+
+export function dbClient(serverUrl: string, name: string): CouchDb {
+  const { url, auth } = splitCredentials(serverUrl);
+  return new CouchDb(createHttp({ baseURL: url, timeoutMs: 10_000, ...(auth ? { auth } : {}) }), name);
+}
+
+export async function startServers(options: { contacts?: Doc[]; sandbox?: Partial<SandboxOptions> } = {}): Promise<TestServers> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'echis-hie-test-'));
+  const couch = await startCouch({ dataDir, admin: { username: 'admin', password: randomBytes(8).toString('hex') } });
+  const sandbox = await startSandbox({ ...SANDBOX_DEFAULTS, patients: readSample<unknown[]>('registry-patients.json'), ...options.sandbox });
+  const medic = dbClient(couch.url, 'medic');
+  await medic.create();
+  await medic.bulkSave(options.contacts ?? readSample<Doc[]>('contacts.json'));
+  const env = {
+    CHT_URL: couch.url,
+    HIE_URL: sandbox.url,
+    HIE_USERNAME: SANDBOX_DEFAULTS.username,
+    HIE_PASSWORD: SANDBOX_DEFAULTS.password,
+    RETRY_BASE_MS: '20',
+    RETRY_MAX_MS: '200',
+    CHECKPOINT_EVERY_MS: '0',
+  };
+  return {
+    couch,
+    sandbox,
+    medic,
+    stateDb: dbClient(couch.url, 'medic-echis-hie'),
+    dataDir,
+    env,
+    config: (overrides = {}) => loadConfig({ ...env, ...overrides }),
+    close: async () => {
+      await sandbox.close();
+      await couch.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

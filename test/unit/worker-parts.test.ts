@@ -1,0 +1,123 @@
+import { expect } from 'chai';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../transitions/config';
+import { ConfigError } from '../../transitions/lib/errors';
+import { reapplyOwnedFields, withRecords } from '../../transitions/lib/records';
+import { docPath } from '../../transitions/services/couch';
+import { backoffMs } from '../../transitions/worker/backoff';
+import { Progress } from '../../transitions/worker/progress';
+import type { Doc, Transition } from '../../transitions/types';
+
+describe('worker parts', () => {
+  describe('progress', () => {
+    it('never moves past a change that is not settled, whatever finished after it', () => {
+      const progress = new Progress('0-start');
+      const [a, b, c] = ['1-x', '2-x', '3-x'].map((seq) => progress.track(seq)) as [ReturnType<Progress['track']>, ReturnType<Progress['track']>, ReturnType<Progress['track']>];
+      progress.settle(c);
+      progress.settle(b);
+      expect(progress.safeSeq()).to.equal('0-start');
+      expect(progress.open).to.equal(1);
+      progress.settle(a);
+      expect(progress.safeSeq()).to.equal('3-x');
+      expect(progress.open).to.equal(0);
+    });
+
+    it('moves to the last seq of an empty page and keeps counting after compaction', () => {
+      const progress = new Progress(0);
+      for (let seq = 1; seq <= 5000; seq += 1) {
+        progress.settle(progress.track(seq));
+      }
+      expect(progress.safeSeq()).to.equal(5000);
+      progress.skipTo(5007);
+      const open = progress.track(5008);
+      expect(progress.safeSeq()).to.equal(5007);
+      progress.settle(open);
+      expect(progress.safeSeq()).to.equal(5008);
+    });
+  });
+
+  describe('backoff', () => {
+    const settings = { baseMs: 1000, maxMs: 8000 };
+
+    it('grows exponentially with jitter, up to the cap', () => {
+      expect(backoffMs(1, settings, 0, () => 0)).to.equal(500);
+      expect(backoffMs(1, settings, 0, () => 1)).to.equal(1000);
+      expect(backoffMs(3, settings, 0, () => 1)).to.equal(4000);
+      expect(backoffMs(10, settings, 0, () => 1)).to.equal(8000);
+    });
+
+    it('waits at least as long as the server asked', () => {
+      expect(backoffMs(1, settings, 30_000, () => 0)).to.equal(30_000);
+    });
+  });
+
+  describe('write-back after a conflict', () => {
+    const transition: Transition = {
+      name: 't',
+      ownedFields: ['client_registry'],
+      inputsOf: (doc) => String(doc.identification_number),
+      filter: () => true,
+      onMatch: async () => true,
+    };
+    const answered: Doc = { _id: 'c', _rev: '1-a', identification_number: '1', phone: 'old', client_registry: { id: 'CR1', status: 'OK' } };
+
+    it('puts only the owned field on the latest revision', () => {
+      const latest: Doc = { _id: 'c', _rev: '2-b', identification_number: '1', phone: 'new', household_role: 'head' };
+      expect(reapplyOwnedFields(latest, answered, [transition])).to.deep.equal({ ...latest, client_registry: { id: 'CR1', status: 'OK' } });
+    });
+
+    it('gives up when the inputs changed or the doc was deleted', () => {
+      expect(reapplyOwnedFields({ _id: 'c', _rev: '2-b', identification_number: '2' }, answered, [transition])).to.equal(undefined);
+      expect(reapplyOwnedFields({ _id: 'c', _rev: '2-b', _deleted: true }, answered, [transition])).to.equal(undefined);
+    });
+
+    it('keeps the records of other transitions in the info doc', () => {
+      const record = { inputs: 'x', fields: {}, at: 'now' };
+      const info = withRecords(undefined, 'c', { a: record });
+      expect(withRecords(info, 'c', { b: record })).to.deep.equal({ _id: 'c-info', type: 'info', doc_id: 'c', transitions: { a: record, b: record } });
+    });
+  });
+
+  it('keeps the slash of design and local doc ids in URLs', () => {
+    expect(docPath('_local/echis-hie-seq')).to.equal('_local/echis-hie-seq');
+    expect(docPath('a/b c')).to.equal('a%2Fb%20c');
+  });
+
+  describe('configuration', () => {
+    const base = { CHT_URL: 'https://user:pass@county.echis.go.ke', HIE_URL: 'https://uat.dha.go.ke/', HIE_USERNAME: 'u', HIE_PASSWORD: 'p' };
+
+    it('has documented defaults and keeps credentials out of the URL', () => {
+      const config = loadConfig(base);
+      expect(config.cht).to.deep.include({ url: 'https://county.echis.go.ke', db: 'medic', stateDb: 'medic-echis-hie' });
+      expect(config.cht.auth).to.deep.equal({ username: 'user', password: 'pass' });
+      expect(config.hie).to.deep.include({ url: 'https://uat.dha.go.ke', authKey: 'echis', tokenTtlMs: 20_000, insecureTls: false });
+      expect(config.clientRegistry.contactTypes).to.deep.equal(['f_client']);
+      expect(config.clientRegistry.identifierTypes.national_id).to.equal('National ID');
+    });
+
+    it('overrides single identifier types and reads secrets from files', () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'echis-hie-config-'));
+      writeFileSync(path.join(dir, 'password'), 's3cret\n');
+      const config = loadConfig({
+        ...base,
+        HIE_PASSWORD: undefined,
+        HIE_PASSWORD_FILE: path.join(dir, 'password'),
+        CR_IDENTIFIER_TYPES: '{"Birth_Certificate": "birth-certificate-number"}',
+      });
+      expect(config.hie.password).to.equal('s3cret');
+      expect(config.clientRegistry.identifierTypes).to.include({ birth_certificate: 'birth-certificate-number', national_id: 'National ID' });
+    });
+
+    it('names the setting that is missing or malformed', () => {
+      expect(() => loadConfig({ ...base, CHT_URL: undefined })).to.throw(ConfigError, /^CHT_URL is not set/);
+      expect(() => loadConfig({ ...base, HIE_URL: 'ftp://x' })).to.throw(ConfigError, /^HIE_URL must be an http/);
+      expect(() => loadConfig({ ...base, HIE_PASSWORD: '' })).to.throw(ConfigError, /^HIE_PASSWORD is not set/);
+      expect(() => loadConfig({ ...base, CONCURRENCY: '0' })).to.throw(ConfigError, /^CONCURRENCY must be a whole number >= 1/);
+      expect(() => loadConfig({ ...base, CR_IDENTIFIER_TYPES: '[1]' })).to.throw(ConfigError, /^CR_IDENTIFIER_TYPES/);
+      expect(() => loadConfig({ ...base, LOG_LEVEL: 'loud' })).to.throw(ConfigError, /^LOG_LEVEL/);
+      expect(() => loadConfig({ ...base, HIE_PASSWORD_FILE: '/nonexistent/file' })).to.throw(ConfigError, /cannot be read/);
+    });
+  });
+});
