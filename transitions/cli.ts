@@ -49,7 +49,7 @@ async function main(argv: readonly string[]): Promise<number> {
       const { values } = parseArgs({ args: [...rest], options: { once: { type: 'boolean', default: false } } });
       const config = loadConfig(process.env);
       const log = createLogger(config.logLevel);
-      const summary = await runWorker(config, log, { once: values.once === true, signal: stopSignal() });
+      const summary = await runWorker(config, log, { once: values.once, signal: stopSignal() });
       if (summary.pending > 0 || summary.failed > 0) {
         process.stderr.write(`echis-hie: ${summary.pending} changes pending, ${summary.failed} failed\n`);
         return values.once ? 1 : 0;

@@ -36,9 +36,12 @@ export function describeResult(result: ClientRegistryResult | null | undefined):
   return 'fields' in result ? `${result.error}: ${result.fields.join(', ')}` : result.error;
 }
 
-function table(rows: readonly string[][]): string {
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n');
+function table(rows: readonly (readonly string[])[]): string {
+  const widths: number[] = [];
+  for (const row of rows) {
+    row.forEach((cell, column) => (widths[column] = Math.max(widths[column] ?? 0, cell.length)));
+  }
+  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()).join('\n');
 }
 
 export async function runDemo(out: NodeJS.WritableStream, log: Logger, env: NodeJS.ProcessEnv): Promise<boolean> {

@@ -127,9 +127,7 @@ describe('worker (embedded CouchDB, stubbed registry)', () => {
       ownedFields: ['broken'],
       inputsOf: () => '',
       filter: (change) => change.id === 'client-1',
-      onMatch: async () => {
-        throw new TypeError('bug');
-      },
+      onMatch: () => Promise.reject(new TypeError('bug')),
     };
     await servers.medic.put({ _id: 'client-2', ...Object.fromEntries(Object.entries(CLIENT).filter(([k]) => k !== '_id')) });
     searchPatients.resolves(found);

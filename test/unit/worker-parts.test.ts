@@ -59,7 +59,7 @@ describe('worker parts', () => {
       ownedFields: ['client_registry'],
       inputsOf: (doc) => String(doc.identification_number),
       filter: () => true,
-      onMatch: async () => true,
+      onMatch: () => Promise.resolve(true),
     };
     const answered: Doc = { _id: 'c', _rev: '1-a', identification_number: '1', phone: 'old', client_registry: { id: 'CR1', status: 'OK' } };
 

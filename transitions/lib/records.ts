@@ -52,13 +52,7 @@ export function reapplyOwnedFields(latest: Doc, answered: Doc, transitions: read
   if (latest._deleted || transitions.some((t) => t.inputsOf(latest) !== t.inputsOf(answered))) {
     return undefined;
   }
-  const merged: Doc = { ...latest };
-  for (const field of transitions.flatMap((t) => t.ownedFields)) {
-    if (field in answered) {
-      merged[field] = answered[field];
-    } else {
-      delete merged[field];
-    }
-  }
-  return merged;
+  const owned = new Set(transitions.flatMap((t) => t.ownedFields));
+  const others = Object.entries(latest).filter(([field]) => !owned.has(field));
+  return { ...Object.fromEntries(others), ...ownedFieldsOf(answered, [...owned]) } as Doc;
 }

@@ -7,7 +7,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
-import express, { type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type Response } from 'express';
 
 export interface SandboxOptions {
   /** FHIR Patient resources, each with `identifier[].type.coding[0].code` and `value`. */
@@ -87,7 +87,7 @@ class Tokens {
       return false;
     }
     try {
-      const exp: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')).exp;
+      const { exp } = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp?: unknown };
       return typeof exp === 'number' && exp * 1000 > Date.now();
     } catch {
       return false;
@@ -101,7 +101,7 @@ class Tokens {
 
 /** Which of the three "not found" answers a number gets: stable per number, so tests can rely on it. */
 function notFoundForm(identifierNumber: string): 0 | 1 | 2 {
-  return (createHash('sha256').update(identifierNumber).digest()[0]! % 3) as 0 | 1 | 2;
+  return (createHash('sha256').update(identifierNumber).digest().readUInt8(0) % 3) as 0 | 1 | 2;
 }
 
 export function createSandboxApp(options: SandboxOptions, stats: SandboxStats): express.Express {
@@ -131,7 +131,7 @@ export function createSandboxApp(options: SandboxOptions, stats: SandboxStats): 
     }
   });
 
-  app.get('/v1/fhir/Patient', async (req: Request, res: Response) => {
+  const searchPatients = async (req: Request, res: Response): Promise<void> => {
     const [scheme, token] = (req.headers.authorization ?? '').split(' ');
     if (scheme !== 'Bearer' || !token || !tokens.valid(token)) {
       res.status(401).json(outcome('login', 'invalid or expired token'));
@@ -164,6 +164,9 @@ export function createSandboxApp(options: SandboxOptions, stats: SandboxStats): 
       total: found.length,
       entry: found.map((patient) => ({ fullUrl: `Patient/${patient.id}`, resource: patient.resource, search: { mode: 'match' } })),
     });
+  };
+  app.get('/v1/fhir/Patient', (req: Request, res: Response, next: NextFunction) => {
+    searchPatients(req, res).catch(next);
   });
 
   app.get('/_sandbox/stats', (_req: Request, res: Response) => {

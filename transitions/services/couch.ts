@@ -156,13 +156,14 @@ export class CouchDb {
    */
   async changes(request: ChangesRequest): Promise<ChangesPage> {
     const response = await this.request('changes', () =>
-      this.http.get<{ results: ChangeRow[]; last_seq: Seq }>(this.path('/_changes'), {
+      this.http.get<{ results?: unknown; last_seq?: Seq } | null>(this.path('/_changes'), {
         params: { include_docs: true, since: request.since, limit: request.limit },
       }),
     );
-    if (response.status !== 200 || !Array.isArray(response.data?.results)) {
+    const page = response.data;
+    if (response.status !== 200 || !Array.isArray(page?.results) || page.last_seq === undefined) {
       throw new TransientError(`cht_changes_${response.status}`);
     }
-    return { results: response.data.results, lastSeq: response.data.last_seq };
+    return { results: page.results as ChangeRow[], lastSeq: page.last_seq };
   }
 }

@@ -59,7 +59,7 @@ export function tokenExpiry(token: string, now: number, ttlMs: number): number {
   const payload = token.split('.')[1];
   if (payload !== undefined) {
     try {
-      const exp: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')).exp;
+      const { exp } = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp?: unknown };
       if (typeof exp === 'number' && Number.isFinite(exp)) {
         return exp * 1000;
       }
@@ -102,8 +102,8 @@ export function interpretSearch(status: number, body: unknown): SearchAnswer {
     throw new TransientError(`hie_unexpected_response_${status}`);
   }
   const bundle = body as { total?: unknown; entry?: unknown };
-  const entries = Array.isArray(bundle.entry) ? (bundle.entry as Array<{ resource?: unknown }>) : [];
-  const patients = entries.map((entry) => entry?.resource).filter(isPatient);
+  const entries: unknown[] = Array.isArray(bundle.entry) ? bundle.entry : [];
+  const patients = entries.map((entry) => (entry as { resource?: unknown } | null)?.resource).filter(isPatient);
   if (patients.length !== entries.length) {
     throw new TransientError('hie_unexpected_response_entry');
   }
