@@ -92,6 +92,19 @@ describe('client registry look-up, end to end', () => {
       ]);
     });
 
+    it('exits 2 when the state database is missing and the CHT user may not create it', async () => {
+      servers = await startServers();
+      const anonymous = new URL(servers.env.CHT_URL);
+      anonymous.username = '';
+      anonymous.password = '';
+      const result = await startCli(['run', '--once'], { ...servers.env, CHT_URL: anonymous.toString() }).exited;
+      expect(result.code).to.equal(2);
+      expect(result.stderr.trim()).to.equal(
+        'echis-hie: the state database "medic-echis-hie" (STATE_DB) does not exist and the CHT user may not create it',
+      );
+      expect(await servers.medic.get('ke-sample-client-00')).to.not.have.property('client_registry');
+    });
+
     it('exits 1 with the count of changes left pending when the HIE stays down', async () => {
       servers = await startServers();
       const { exited } = startCli(['run', '--once'], { ...servers.env, HIE_URL: 'http://127.0.0.1:9', RETRY_ATTEMPTS_ONCE: '2', LOG_LEVEL: 'silent' });

@@ -21,7 +21,7 @@ export interface TestServers {
   readonly stateDb: CouchDb;
   readonly dataDir: string;
   /** The environment `echis-hie run` needs to use these servers. */
-  readonly env: Record<string, string>;
+  readonly env: Readonly<Record<'CHT_URL' | 'HIE_URL', string>> & Readonly<Record<string, string>>;
   config(overrides?: Record<string, string>): Config;
   close(): Promise<void>;
 }

@@ -4,7 +4,7 @@
  * transition answered for which inputs. Info docs are plain docs so a batch of them is read in one request.
  */
 import { infoId } from '../lib/records';
-import { TransientError } from '../lib/errors';
+import { ConfigError, TransientError } from '../lib/errors';
 import type { Doc, Info, Seq } from '../types';
 import type { CouchDb } from './couch';
 
@@ -21,9 +21,28 @@ export class StateStore {
     return this.db.name;
   }
 
-  /** Creates the state db when it is missing (that needs a server admin; otherwise an admin creates it once). */
+  /**
+   * Checks that the worker may use its state db, and creates it when it is missing. Creating it needs a server
+   * admin; without one, an admin creates it once and makes the worker's user a member.
+   */
   async ensure(): Promise<void> {
-    if ((await this.db.access()) === 'missing' && (await this.db.create())) {
+    const access = await this.db.access();
+    if (access === 'unauthorized') {
+      throw new ConfigError(`the CHT user may not read the state database "${this.db.name}" (STATE_DB): make it a member`);
+    }
+    if (access === 'ok') {
+      return;
+    }
+    let created: boolean;
+    try {
+      created = await this.db.create();
+    } catch (error) {
+      if (error instanceof TransientError && error.reason === 'cht_create_db_unauthorized') {
+        throw new ConfigError(`the state database "${this.db.name}" (STATE_DB) does not exist and the CHT user may not create it`);
+      }
+      throw error;
+    }
+    if (created) {
       await this.db.putSecurity(ADMINS_ONLY);
     }
   }

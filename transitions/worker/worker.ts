@@ -134,6 +134,10 @@ export class Worker {
         const first = previous === undefined ? { doc: row.doc, info: infos.get(row.id) } : undefined;
         const task = (previous ?? Promise.resolve())
           .then(() => this.settle(row, first, ticket, { once, signal, slots, progress, summary }))
+          .catch((error: unknown) => {
+            // settle() handles every failure of the work itself; this keeps a bug in it from stopping the worker.
+            log.error({ doc: row.id, reason: reasonOf(error) }, 'change not settled');
+          })
           .finally(() => {
             inFlight.delete(task);
             if (lastTaskOf.get(row.id) === task) {
