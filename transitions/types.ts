@@ -1,6 +1,6 @@
 /**
- * The shapes the transitions work on. CHT docs come from users' phones, so every field is `unknown` until a
- * rule has checked it; the typed views below are what a rule may rely on after that check.
+ * The shapes the transitions work on. CHT docs come from users' phones, so every field of a doc is `unknown`
+ * until a rule has read it with a check (see `textOf`); only what this project writes is typed precisely.
  */
 
 /** Any CouchDB document as read from the CHT database. */
@@ -11,50 +11,17 @@ export interface Doc {
   [field: string]: unknown;
 }
 
-/** Minified lineage as the CHT stores it: `parent: {_id, parent: {_id, ...}}`. */
-export interface NormalizedParent {
-  readonly _id: string;
-  readonly parent?: NormalizedParent;
-}
-
 /**
- * A person contact, shaped like `Person.v1.Person` of `@medic/cht-datasource` (which is not published to npm),
- * plus the eCHIS household-client fields the Client Registry look-up reads. `date_of_birth` is the stored
- * `YYYY-MM-DD` string, not a Date.
+ * A CR Patient (FHIR R4, as the Kenyan HIE returns it): `resourceType` and `id` are checked on arrival; the
+ * details compared are read with checks, since another system wrote them.
  */
-export interface Person {
-  readonly _id: string;
-  readonly _rev?: string;
-  readonly type: string;
-  readonly contact_type?: string;
-  readonly name?: string;
-  readonly date_of_birth?: string;
-  readonly phone?: string;
-  readonly patient_id?: string;
-  readonly sex?: string;
-  readonly parent?: NormalizedParent;
-  readonly reported_date?: number;
-}
-
-/** The eCHIS household client (`f_client`): names and identification as the contact forms store them. */
-export interface Client extends Person {
-  readonly first_name?: string;
-  readonly middle_name?: string;
-  readonly last_name?: string;
-  readonly dob_method?: string;
-  readonly identification_type?: string;
-  readonly identification_number?: string;
-  readonly upi?: string;
-  readonly client_registry?: ClientRegistryResult;
-}
-
-/** The fields of a CR Patient this project reads (FHIR R4 Patient, as the Kenyan HIE returns it). */
 export interface RegistryPatient {
   readonly resourceType: 'Patient';
   readonly id: string;
-  readonly name?: ReadonlyArray<{ readonly text?: string; readonly family?: string; readonly given?: readonly string[] }>;
-  readonly gender?: string;
-  readonly birthDate?: string;
+  /** FHIR HumanName[]: `text`, `given[]`, `family`. */
+  readonly name?: unknown;
+  readonly gender?: unknown;
+  readonly birthDate?: unknown;
 }
 
 /** Details compared between the contact and the CR Patient, named as the contact names them. */

@@ -70,6 +70,11 @@ describe('person match', () => {
       expect(clientNameTokens({ name: 'Grace Wanjiku' })).to.deep.equal(['grace', 'wanjiku']);
       expect(patientNameTokens(patient({ name: [{ text: '  ', given: ['Grace'], family: 'Wanjiku' }] }))).to.deep.equal(['grace', 'wanjiku']);
       expect(patientNameTokens(patient({ name: [] }))).to.deep.equal([]);
+      // Another system wrote these: odd shapes are read as far as they make sense, never thrown on.
+      expect(patientNameTokens(patient({ name: [{ given: 'Grace', family: 'Wanjiku' }] }))).to.deep.equal(['grace', 'wanjiku']);
+      expect(patientNameTokens(patient({ name: [{ given: 42, family: null }] }))).to.deep.equal(['42']);
+      expect(patientNameTokens(patient({ name: 'Grace Wanjiku' }))).to.deep.equal([]);
+      expect(patientNameTokens(patient({ name: [null] }))).to.deep.equal([]);
     });
 
     it('counts one insertion, deletion or substitution as one edit', () => {

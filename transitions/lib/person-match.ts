@@ -73,12 +73,14 @@ export function clientNameTokens(doc: Readonly<Record<string, unknown>>): string
 
 /** The Patient's name: `name[0].text` (it may carry leading spaces), else given names and family name. */
 export function patientNameTokens(patient: RegistryPatient): string[] {
-  const name = patient.name?.[0];
-  const text = textOf(name?.text);
+  const first: unknown = Array.isArray(patient.name) ? patient.name[0] : undefined;
+  const name = (first !== null && typeof first === 'object' ? first : {}) as { text?: unknown; given?: unknown; family?: unknown };
+  const text = textOf(name.text);
   if (text !== '') {
     return nameTokens(text);
   }
-  return nameTokens([...(name?.given ?? []), name?.family].map(textOf).join(' '));
+  const given: unknown[] = Array.isArray(name.given) ? name.given : [name.given];
+  return nameTokens([...given, name.family].map(textOf).join(' '));
 }
 
 function yearOf(date: string): number {

@@ -17,10 +17,6 @@ export class StateStore {
 
   constructor(private readonly db: CouchDb) {}
 
-  get name(): string {
-    return this.db.name;
-  }
-
   /**
    * Checks that the worker may use its state db, and creates it when it is missing. Creating it needs a server
    * admin; without one, an admin creates it once and makes the worker's user a member.
