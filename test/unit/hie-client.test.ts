@@ -60,10 +60,17 @@ describe('HIE client', () => {
       expect(interpretSearch(404, { message: outcome })).to.deep.equal(nobody);
     });
 
+    it('counts only Patients: an informational OperationOutcome entry is not a match', () => {
+      const info = { resource: { resourceType: 'OperationOutcome', issue: [] }, search: { mode: 'outcome' } };
+      expect(interpretSearch(200, { resourceType: 'Bundle', total: 0, entry: [info] })).to.deep.equal({ kind: 'answered', matches: 0, patients: [] });
+      expect(interpretSearch(200, { resourceType: 'Bundle', entry: [info, { resource: patient }] })).to.include({ matches: 1 });
+    });
+
     it('never takes a bare 404, an HTML page or a malformed entry for "not found"', () => {
       expect(() => interpretSearch(404, 'Not Found')).to.throw(TransientError, 'hie_unexpected_response_404');
       expect(() => interpretSearch(200, '<html></html>')).to.throw(TransientError);
       expect(() => interpretSearch(200, { resourceType: 'Bundle', entry: [{ resource: { resourceType: 'Patient' } }] })).to.throw(TransientError);
+      expect(() => interpretSearch(200, { resourceType: 'Bundle', entry: [{ resource: { resourceType: 'Patient', id: ' ' } }] })).to.throw(TransientError);
       expect(() => interpretSearch(400, { resourceType: 'OperationOutcome', issue: [] })).to.throw(TransientError);
     });
 

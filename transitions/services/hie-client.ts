@@ -103,8 +103,12 @@ export function interpretSearch(status: number, body: unknown): SearchAnswer {
   }
   const bundle = body as { total?: unknown; entry?: unknown };
   const entries: unknown[] = Array.isArray(bundle.entry) ? bundle.entry : [];
-  const patients = entries.map((entry) => (entry as { resource?: unknown } | null)?.resource).filter(isPatient);
-  if (patients.length !== entries.length) {
+  // A searchset may also carry an OperationOutcome (search mode "outcome"): only Patients count, and each
+  // must be whole, or the answer cannot be trusted.
+  const resources = entries.map((entry) => (entry as { resource?: unknown } | null)?.resource);
+  const patientResources = resources.filter((resource) => (resource as { resourceType?: unknown } | undefined)?.resourceType === 'Patient');
+  const patients = patientResources.filter(isPatient);
+  if (patients.length !== patientResources.length) {
     throw new TransientError('hie_unexpected_response_entry');
   }
   if (patients.length === 0) {
@@ -116,11 +120,8 @@ export function interpretSearch(status: number, body: unknown): SearchAnswer {
 }
 
 function isPatient(resource: unknown): resource is RegistryPatient {
-  if (resource === null || typeof resource !== 'object') {
-    return false;
-  }
   const record = resource as Record<string, unknown>;
-  return record.resourceType === 'Patient' && typeof record.id === 'string' && record.id !== '';
+  return record.resourceType === 'Patient' && typeof record.id === 'string' && record.id.trim() !== '';
 }
 
 /**
