@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { isClient } from './client-registry';
 import { loadConfig } from './config';
 import { startCouch } from './embedded/couch-server';
-import { textOf } from './lib/identification';
+import { textOf } from './lib/fields';
 import { runWorker } from './run';
 import { CouchDb } from './services/couch';
 import { createHttp, splitCredentials } from './services/http';

@@ -1,6 +1,6 @@
 /**
  * The shapes the transitions work on. CHT docs come from users' phones, so every field of a doc is `unknown`
- * until a rule has read it with a check (see `textOf`); only what this project writes is typed precisely.
+ * until a rule has read it with a check (see `lib/fields.ts`); only what this project writes is typed precisely.
  */
 
 /** Any CouchDB document as read from the CHT database. */

@@ -4,7 +4,8 @@
  */
 import { expect } from 'chai';
 import { isDeepStrictEqual } from 'node:util';
-import { normalizeIdentificationNumber, textOf } from '../../transitions/lib/identification';
+import { textOf } from '../../transitions/lib/fields';
+import { normalizeIdentificationNumber } from '../../transitions/lib/identification';
 import { runWorker } from '../../transitions/run';
 import { readSample } from '../../transitions/sandbox/sample';
 import type { Doc } from '../../transitions/types';

@@ -4,8 +4,8 @@ import {
   hasIdentification,
   identificationOf,
   normalizeIdentificationNumber,
-  textOf,
 } from '../../transitions/lib/identification';
+import { detailOf, textOf, UNREADABLE } from '../../transitions/lib/fields';
 
 describe('identification', () => {
   const of = (identification_type: unknown, identification_number: unknown) =>
@@ -48,13 +48,31 @@ describe('identification', () => {
     expect(of('national_id', '1'.repeat(33))).to.deep.equal({ kind: 'invalid number' });
   });
 
-  it('treats blank, missing and non-text values as no identification', () => {
+  it('treats blank and missing values as no identification', () => {
     expect(of('birth_certificate', '')).to.deep.equal({ kind: 'none' });
     expect(of('birth_certificate', '   ')).to.deep.equal({ kind: 'none' });
     expect(of(undefined, '123')).to.deep.equal({ kind: 'none' });
     expect(of('national_id', null)).to.deep.equal({ kind: 'none' });
-    expect(of('national_id', ['123'])).to.deep.equal({ kind: 'none' });
+  });
+
+  it('reads a whole number stored as a number, and any other non-text value as invalid', () => {
     expect(hasIdentification({ identification_type: 'national_id', identification_number: 23456781 })).to.equal(true);
-    expect(textOf(Number.NaN)).to.equal('');
+    expect(of('national_id', 23456781)).to.include({ identifierNumber: '23456781' });
+    expect(of('national_id', -23456781)).to.deep.equal({ kind: 'invalid number' });
+    expect(of('national_id', 2345.5)).to.deep.equal({ kind: 'invalid number' });
+    expect(of('national_id', ['123'])).to.deep.equal({ kind: 'invalid number' });
+    expect(of('national_id', { value: '123' })).to.deep.equal({ kind: 'invalid number' });
+    expect(of(['national_id'], '123')).to.deep.equal({ kind: 'unsupported type' });
+    expect(of(true, '123')).to.deep.equal({ kind: 'unsupported type' });
+  });
+
+  it('tells missing, text and unreadable fields apart', () => {
+    expect(detailOf(undefined)).to.equal(undefined);
+    expect(detailOf(' ')).to.equal(undefined);
+    expect(detailOf(' a ')).to.equal('a');
+    expect(detailOf(0)).to.equal('0');
+    expect(detailOf(Number.NaN)).to.equal(UNREADABLE);
+    expect(detailOf(false)).to.equal(UNREADABLE);
+    expect(textOf(false)).to.equal('');
   });
 });

@@ -1,5 +1,7 @@
 import { expect } from 'chai';
+import { UNREADABLE } from '../../transitions/lib/fields';
 import {
+  MAX_NAME_TOKENS,
   birthDatesAgree,
   clientNameTokens,
   mismatchedFields,
@@ -69,12 +71,25 @@ describe('person match', () => {
       expect(clientNameTokens({ first_name: 'Grace', middle_name: '', last_name: 'Wanjiku', name: 'X' })).to.deep.equal(['grace', 'wanjiku']);
       expect(clientNameTokens({ name: 'Grace Wanjiku' })).to.deep.equal(['grace', 'wanjiku']);
       expect(patientNameTokens(patient({ name: [{ text: '  ', given: ['Grace'], family: 'Wanjiku' }] }))).to.deep.equal(['grace', 'wanjiku']);
-      expect(patientNameTokens(patient({ name: [] }))).to.deep.equal([]);
-      // Another system wrote these: odd shapes are read as far as they make sense, never thrown on.
+      expect(patientNameTokens(patient({ name: [] }))).to.equal(undefined);
+      expect(clientNameTokens({ first_name: ' ', name: '' })).to.equal(undefined);
+    });
+
+    it('reads odd shapes from other systems as far as they make sense, and never takes them as agreeing', () => {
       expect(patientNameTokens(patient({ name: [{ given: 'Grace', family: 'Wanjiku' }] }))).to.deep.equal(['grace', 'wanjiku']);
-      expect(patientNameTokens(patient({ name: [{ given: 42, family: null }] }))).to.deep.equal(['42']);
-      expect(patientNameTokens(patient({ name: 'Grace Wanjiku' }))).to.deep.equal([]);
-      expect(patientNameTokens(patient({ name: [null] }))).to.deep.equal([]);
+      expect(patientNameTokens(patient({ name: [{ given: [true], family: 'Wanjiku' }] }))).to.equal(UNREADABLE);
+      expect(patientNameTokens(patient({ name: 'Grace Wanjiku' }))).to.equal(UNREADABLE);
+      expect(patientNameTokens(patient({ name: [null] }))).to.equal(UNREADABLE);
+      expect(clientNameTokens({ first_name: ['Zzz'], last_name: 'Wanjiku' })).to.equal(UNREADABLE);
+      expect(mismatchedFields({ ...client, first_name: ['Zzz'] }, patient())).to.deep.equal(['name']);
+      expect(mismatchedFields(client, patient({ name: 'Achieng Mary Odhiambo' }))).to.deep.equal(['name']);
+      expect(mismatchedFields({ ...client, sex: 5 }, patient())).to.deep.equal(['sex']);
+    });
+
+    it('takes a name of more than a dozen words for junk, and matches a dozen in any order', () => {
+      expect(mismatchedFields({ name: `${'achieng '.repeat(1000)}${'mary '.repeat(1000)}` }, patient())).to.deep.equal(['name']);
+      const twelve = Array.from({ length: MAX_NAME_TOKENS }, (_, i) => `name${String.fromCharCode(97 + i)}`).join(' ');
+      expect(mismatchedFields({ name: twelve }, patient({ name: [{ text: twelve.split(' ').reverse().join(' ') }] }))).to.deep.equal([]);
     });
 
     it('counts one insertion, deletion or substitution as one edit', () => {
@@ -99,6 +114,13 @@ describe('person match', () => {
       expect(birthDatesAgree('1950-06-15', '1951-12-31', true)).to.equal(true);
       expect(birthDatesAgree('1950-06-15', '1952-01-01', true)).to.equal(false);
       expect(birthDatesAgree('unknown', '1950-01-01', true)).to.equal(false);
+    });
+
+    it('never agrees on a malformed date', () => {
+      expect(mismatchedFields({ ...client, date_of_birth: '1988-04-1299' }, patient())).to.deep.equal(['date_of_birth']);
+      expect(mismatchedFields({ ...client, date_of_birth: 19880412 }, patient())).to.deep.equal(['date_of_birth']);
+      expect(mismatchedFields(client, patient({ birthDate: '12/04/1988' }))).to.deep.equal(['date_of_birth']);
+      expect(mismatchedFields({ ...client, date_of_birth: '1988-04-12T00:00:00.000Z' }, patient())).to.deep.equal([]);
     });
 
     it('accepts a CR date held only to the year or month when the contact date falls in it', () => {

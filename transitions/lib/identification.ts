@@ -4,6 +4,8 @@
  * settled (the upstream service, KenyaEMR and AMPATH each send different ones).
  */
 
+import { detailOf, UNREADABLE } from './fields';
+
 /** CHT `identification_type` (lower case) -> CR `identifierType`. */
 export type IdentifierTypeMap = Readonly<Record<string, string>>;
 
@@ -27,19 +29,9 @@ export type Identification =
   | { readonly kind: 'invalid number' }
   | { readonly kind: 'searchable'; readonly identifierType: string; readonly identifierNumber: string };
 
-/** A field as text: strings trimmed, finite numbers as written (a bad import may store the number as a number). */
-export function textOf(value: unknown): string {
-  if (typeof value === 'string') {
-    return value.trim();
-  }
-  if (typeof value === 'number' && Number.isFinite(value)) {
-    return String(value);
-  }
-  return '';
-}
-
+/** Both an identification type and a number are there (readable or not: an unreadable one gets its error). */
 export function hasIdentification(doc: Readonly<Record<string, unknown>>): boolean {
-  return textOf(doc.identification_type) !== '' && textOf(doc.identification_number) !== '';
+  return detailOf(doc.identification_type) !== undefined && detailOf(doc.identification_number) !== undefined;
 }
 
 /** Spaces and hyphens are how people write numbers on paper, not part of them. */
@@ -48,15 +40,20 @@ export function normalizeIdentificationNumber(raw: string): string {
 }
 
 export function identificationOf(doc: Readonly<Record<string, unknown>>, types: IdentifierTypeMap): Identification {
-  if (!hasIdentification(doc)) {
+  const type = detailOf(doc.identification_type);
+  const number = detailOf(doc.identification_number);
+  if (type === undefined || number === undefined) {
     return { kind: 'none' };
   }
-  const chtType = textOf(doc.identification_type).toLowerCase();
+  const chtType = type === UNREADABLE ? '' : type.toLowerCase();
   const identifierType = Object.prototype.hasOwnProperty.call(types, chtType) ? types[chtType] : undefined;
   if (identifierType === undefined) {
     return { kind: 'unsupported type' };
   }
-  const identifierNumber = normalizeIdentificationNumber(textOf(doc.identification_number));
+  if (number === UNREADABLE) {
+    return { kind: 'invalid number' };
+  }
+  const identifierNumber = normalizeIdentificationNumber(number);
   const pattern = NUMERIC_TYPES.has(chtType) ? /^[0-9]+$/ : /^[A-Z0-9]+$/;
   if (!pattern.test(identifierNumber) || identifierNumber.length > MAX_IDENTIFICATION_NUMBER_LENGTH) {
     return { kind: 'invalid number' };
