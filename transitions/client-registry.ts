@@ -1,8 +1,9 @@
 /**
  * Transition `client_registry`: when a household client is created or edited, look the person up in the HIE
  * Client Registry by identification type and number, and write on the contact either
- * `client_registry: {id, status: "OK"}` or `client_registry: {error, ...}`. Nothing else on the contact changes
- * (a legacy `upi` stays as it is).
+ * `client_registry: {id, status: "OK"}` or `client_registry: {error, ...}`. The field always answers the
+ * contact's current identification: when that is removed, so is the answer. Nothing else on the contact
+ * changes (a legacy `upi` stays as it is).
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
@@ -96,7 +97,9 @@ export function create(deps: ClientRegistryDeps): Transition {
     ownedFields: [FIELD],
     inputsOf,
 
-    filter: (change) => isClient(change.doc, deps.settings) && hasIdentification(change.doc) && !isAnswered(change, transition),
+    filter: (change) =>
+      isClient(change.doc, deps.settings) &&
+      (hasIdentification(change.doc) ? !isAnswered(change, transition) : change.doc[FIELD] !== undefined),
 
     onMatch: async (change) => {
       const { doc } = change;
@@ -108,10 +111,14 @@ export function create(deps: ClientRegistryDeps): Transition {
           ? (record.fields[FIELD] as ClientRegistryResult)
           : await lookUpClient(doc, deps);
       deps.log.debug({ doc: doc._id, transition: NAME, outcome: outcomeOf(result) }, 'client registry answer');
-      if (result === undefined || isDeepStrictEqual(doc[FIELD], result)) {
+      if (isDeepStrictEqual(doc[FIELD], result)) {
         return false;
       }
-      doc[FIELD] = result;
+      if (result === undefined) {
+        delete doc.client_registry;
+      } else {
+        doc[FIELD] = result;
+      }
       return true;
     },
   };

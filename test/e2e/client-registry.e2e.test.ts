@@ -73,8 +73,14 @@ describe('client registry look-up, end to end', () => {
       await servers.medic.put({ ...kevin, sex: 'male' });
       const achieng = (await servers.medic.get('ke-sample-client-00')) as Doc;
       await servers.medic.put({ ...achieng, phone: '+254733000000' });
+      const amani = (await servers.medic.get('ke-sample-client-04')) as Doc;
+      const withoutNumber = Object.fromEntries(Object.entries(amani).filter(([field]) => field !== 'identification_number')) as Doc;
+      await servers.medic.put(withoutNumber);
 
-      expect((await runOnce(servers)).written).to.equal(1);
+      expect((await runOnce(servers)).written).to.equal(2);
+      const amaniAfter = (await servers.medic.get('ke-sample-client-04')) as Doc;
+      expect(amaniAfter).to.not.have.property('client_registry');
+      expect(withoutRevAndAnswer(amaniAfter)).to.deep.equal(withoutRevAndAnswer(withoutNumber));
       expect(((await servers.medic.get('ke-sample-client-13')) as Doc).client_registry).to.deep.equal({ id: 'CR4200000000145-2', status: 'OK' });
       const after = servers.sandbox.stats().searchesByNumber;
       expect(after['37788990']).to.equal((before['37788990'] ?? 0) + 1);

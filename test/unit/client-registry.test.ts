@@ -96,6 +96,13 @@ describe('client_registry transition', () => {
       expect(transition.filter(change({ ...answered, phone: '+254711111111', _rev: '2-b' }, info))).to.equal(false);
     });
 
+    it('matches a client whose identification was removed while it still carries an answer', () => {
+      const answered = client({ client_registry: { id: ACHIENG.id, status: 'OK' } });
+      expect(transition.filter(change({ ...answered, identification_number: '' }, answeredInfo(answered)))).to.equal(true);
+      expect(transition.filter(change({ ...answered, identification_type: undefined }))).to.equal(true);
+      expect(transition.filter(change(client({ identification_number: '' })))).to.equal(false);
+    });
+
     it('matches again when an input changed or the answer is no longer on the doc', () => {
       const answered = client({ client_registry: { error: 'no matches' } });
       const info = answeredInfo(answered);
@@ -172,6 +179,15 @@ describe('client_registry transition', () => {
       });
       expect(thrown).to.be.instanceOf(TransientError);
       expect(doc).to.deep.equal(before);
+    });
+
+    it('removes the answer when the identification is removed: it answered a number the client no longer has', async () => {
+      const doc = client({ identification_number: ' ', client_registry: { id: ACHIENG.id, status: 'OK' } });
+      const before = structuredClone(doc);
+      expect(await transition.onMatch(change(doc))).to.equal(true);
+      expect(doc).to.not.have.property('client_registry');
+      expect({ ...doc, client_registry: before.client_registry }).to.deep.equal(before);
+      expect(searchPatients.called).to.equal(false);
     });
 
     it('restores a recorded answer the doc lost, without asking the CR again', async () => {
