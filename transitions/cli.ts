@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 /**
  * `echis-hie`: run the worker, start the HIE sandbox, or run the demo. Settings come from the environment
- * (see the README); secrets never from the command line.
+ * (see the README); secrets never from the command line. Exit codes: 0 done, 1 work left or a failure,
+ * 2 a usage or configuration error (one line on stderr).
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { loadConfig } from './config';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { loadConfig, logLevel } from './config';
 import { runDemo } from './demo';
 import { ConfigError, reasonOf } from './lib/errors';
-import { createLogger, type LogLevel } from './logger';
+import { createLogger } from './logger';
 import { runWorker } from './run';
 import { SANDBOX_DEFAULTS, startSandbox } from './sandbox/hie-sandbox';
 
@@ -18,14 +19,42 @@ const USAGE = `usage:
   echis-hie sandbox --patients FILE [--port N] [--latency-ms N]
                                 a local HIE Client Registry for demos and tests (HIE_USERNAME, HIE_PASSWORD and
                                 HIE_AUTH_KEY default to ${SANDBOX_DEFAULTS.username}/${SANDBOX_DEFAULTS.password}/${SANDBOX_DEFAULTS.authKey})
-  echis-hie demo                the worker on the embedded CouchDB-protocol server and the sandbox, with sample data`;
+  echis-hie demo                the worker on the embedded CouchDB-protocol server and the sandbox, with sample data
+  echis-hie help                this text
+Settings come from the environment: see README.md.`;
 
-function wholeNumber(name: string, text: string | undefined, fallback: number): number {
-  const value = text === undefined ? fallback : Number(text);
-  if (!Number.isInteger(value) || value < 0) {
-    throw new ConfigError(`--${name} must be a whole number`);
+const HELP = new Set(['help', '--help', '-h']);
+
+/** parseArgs, with its errors (unknown or malformed options) as usage errors. */
+function options<T extends NonNullable<ParseArgsConfig['options']>>(args: readonly string[], spec: T) {
+  try {
+    return parseArgs({ args: [...args], options: spec, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new ConfigError(error instanceof Error ? error.message.split('\n')[0] ?? 'bad arguments' : 'bad arguments');
+  }
+}
+
+function wholeNumber(name: string, text: string | undefined, fallback: number, max: number): number {
+  const value = text === undefined ? fallback : /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!(value >= 0 && value <= max)) {
+    throw new ConfigError(`--${name} must be a whole number from 0 to ${max}`);
   }
   return value;
+}
+
+function readPatients(file: string): unknown[] {
+  let patients: unknown;
+  try {
+    patients = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    throw new ConfigError('--patients must name a readable JSON file');
+  }
+  const isPatient = (value: unknown): boolean =>
+    value !== null && typeof value === 'object' && (value as { resourceType?: unknown }).resourceType === 'Patient' && typeof (value as { id?: unknown }).id === 'string';
+  if (!Array.isArray(patients) || !patients.every(isPatient)) {
+    throw new ConfigError('--patients must hold a JSON array of FHIR Patients, each with an id');
+  }
+  return patients;
 }
 
 /** SIGTERM or SIGINT aborts the returned signal once; a second one exits at once. */
@@ -44,46 +73,39 @@ function stopSignal(): AbortSignal {
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === undefined || HELP.has(command) || rest.some((arg) => HELP.has(arg))) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   switch (command) {
     case 'run': {
-      const { values } = parseArgs({ args: [...rest], options: { once: { type: 'boolean', default: false } } });
+      const { once } = options(rest, { once: { type: 'boolean', default: false } });
       const config = loadConfig(process.env);
-      const log = createLogger(config.logLevel);
-      const summary = await runWorker(config, log, { once: values.once, signal: stopSignal() });
-      if (summary.pending > 0 || summary.failed > 0) {
+      const summary = await runWorker(config, createLogger(config.logLevel), { once, signal: stopSignal() });
+      if (summary.unreadFeed !== undefined) {
+        process.stderr.write(`echis-hie: the feed could not be read to its end (${summary.unreadFeed})\n`);
+      }
+      if (summary.pending > 0 || summary.failed > 0 || summary.unreadFeed !== undefined) {
         process.stderr.write(`echis-hie: ${summary.pending} changes pending, ${summary.failed} failed\n`);
-        return values.once ? 1 : 0;
+        return once ? 1 : 0;
       }
       return 0;
     }
     case 'sandbox': {
-      const { values } = parseArgs({
-        args: [...rest],
-        options: { patients: { type: 'string' }, port: { type: 'string' }, 'latency-ms': { type: 'string' }, host: { type: 'string' } },
-      });
+      const values = options(rest, { patients: { type: 'string' }, port: { type: 'string' }, 'latency-ms': { type: 'string' } });
       if (values.patients === undefined) {
         throw new ConfigError('sandbox needs --patients FILE (a JSON array of FHIR Patients)');
       }
-      let patients: unknown;
-      try {
-        patients = JSON.parse(readFileSync(values.patients, 'utf8'));
-      } catch {
-        throw new ConfigError('--patients must name a readable JSON file');
-      }
-      if (!Array.isArray(patients)) {
-        throw new ConfigError('--patients must hold a JSON array of FHIR Patients');
-      }
       const sandbox = await startSandbox(
         {
-          patients,
+          patients: readPatients(values.patients),
           username: process.env.HIE_USERNAME ?? SANDBOX_DEFAULTS.username,
           password: process.env.HIE_PASSWORD ?? SANDBOX_DEFAULTS.password,
           authKey: process.env.HIE_AUTH_KEY ?? SANDBOX_DEFAULTS.authKey,
           tokenTtlS: SANDBOX_DEFAULTS.tokenTtlS,
-          latencyMs: wholeNumber('latency-ms', values['latency-ms'], 0),
+          latencyMs: wholeNumber('latency-ms', values['latency-ms'], 0, 600_000),
         },
-        wholeNumber('port', values.port, 0),
-        values.host ?? '127.0.0.1',
+        wholeNumber('port', values.port, 0, 65_535),
       );
       process.stdout.write(`HIE sandbox listening on ${sandbox.url}\n`);
       const signal = stopSignal();
@@ -92,12 +114,12 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     case 'demo': {
-      const log = createLogger((process.env.LOG_LEVEL as LogLevel | undefined) ?? 'warn');
+      options(rest, {});
+      const log = createLogger(logLevel({ LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' }));
       return (await runDemo(process.stdout, log, process.env)) ? 0 : 1;
     }
     default:
-      process.stderr.write(`${USAGE}\n`);
-      return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
+      throw new ConfigError(`unknown command "${command}" (echis-hie help lists the commands)`);
   }
 }
 

@@ -61,19 +61,30 @@ export function secret(env: Env, name: string, hint: string): string {
   throw new ConfigError(`${name}_FILE names an empty file`);
 }
 
-function integer(env: Env, name: string, fallback: number, min: number): number {
+/** The longest wait a Node.js timer takes (about 24.8 days); a longer one fires at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+function integer(env: Env, name: string, fallback: number, min: number, max = MAX_TIMER_MS): number {
   const text = optional(env, name);
   if (text === undefined) {
     return fallback;
   }
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min) {
-    throw new ConfigError(`${name} must be a whole number >= ${min}, got "${text}"`);
+  const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!(value >= min && value <= max)) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${text}"`);
   }
   return value;
 }
 
-function httpUrl(name: string, text: string): URL {
+function flag(env: Env, name: string): boolean {
+  const text = optional(env, name) ?? 'false';
+  if (text !== 'true' && text !== 'false') {
+    throw new ConfigError(`${name} must be true or false`);
+  }
+  return text === 'true';
+}
+
+function httpUrl(name: string, text: string): { url: string; auth?: { username: string; password: string } } {
   let url: URL;
   try {
     url = new URL(text);
@@ -83,7 +94,14 @@ function httpUrl(name: string, text: string): URL {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new ConfigError(`${name} must be an http or https URL`);
   }
-  return url;
+  if (url.search !== '' || url.hash !== '') {
+    throw new ConfigError(`${name} must not have a query or a fragment`);
+  }
+  try {
+    return splitCredentials(url.toString());
+  } catch {
+    throw new ConfigError(`${name} has a malformed user name or password (percent-encode special characters)`);
+  }
 }
 
 function identifierTypes(env: Env): IdentifierTypeMap {
@@ -104,7 +122,7 @@ function identifierTypes(env: Env): IdentifierTypeMap {
   return { ...DEFAULT_IDENTIFIER_TYPES, ...overrides };
 }
 
-function logLevel(env: Env): LogLevel {
+export function logLevel(env: Env): LogLevel {
   const level = optional(env, 'LOG_LEVEL') ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(level)) {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
@@ -113,38 +131,42 @@ function logLevel(env: Env): LogLevel {
 }
 
 export function loadConfig(env: Env): Config {
-  const chtUrl = httpUrl('CHT_URL', required(env, 'CHT_URL', 'the CHT server URL with credentials, e.g. https://user:pass@county.echis.go.ke'));
-  const cht = splitCredentials(chtUrl.toString());
-  const hieUrl = httpUrl('HIE_URL', required(env, 'HIE_URL', 'the HIE base URL, e.g. https://uat.dha.go.ke'));
-  const concurrency = integer(env, 'CONCURRENCY', 8, 1);
+  const cht = httpUrl('CHT_URL', secret(env, 'CHT_URL', 'the CHT server URL with credentials, e.g. https://user:pass@county.echis.go.ke'));
+  const hie = httpUrl('HIE_URL', required(env, 'HIE_URL', 'the HIE base URL, e.g. https://uat.dha.go.ke'));
+  const db = optional(env, 'CHT_DB') ?? 'medic';
+  const stateDb = optional(env, 'STATE_DB') ?? 'medic-echis-hie';
+  if (stateDb === db) {
+    throw new ConfigError('STATE_DB must not be the CHT database itself');
+  }
+  const contactTypes = (optional(env, 'CR_CONTACT_TYPES') ?? 'f_client').split(',').map((t) => t.trim()).filter((t) => t !== '');
+  if (contactTypes.length === 0) {
+    throw new ConfigError('CR_CONTACT_TYPES must name at least one contact type');
+  }
+  const concurrency = integer(env, 'CONCURRENCY', 8, 1, 1000);
+  const retry = { baseMs: integer(env, 'RETRY_BASE_MS', 1_000, 1), maxMs: integer(env, 'RETRY_MAX_MS', 300_000, 1) };
+  if (retry.baseMs > retry.maxMs) {
+    throw new ConfigError('RETRY_BASE_MS must not be above RETRY_MAX_MS');
+  }
   return {
-    cht: {
-      ...cht,
-      db: optional(env, 'CHT_DB') ?? 'medic',
-      stateDb: optional(env, 'STATE_DB') ?? 'medic-echis-hie',
-      timeoutMs: integer(env, 'CHT_TIMEOUT_MS', 30_000, 1),
-    },
+    cht: { ...cht, db, stateDb, timeoutMs: integer(env, 'CHT_TIMEOUT_MS', 30_000, 1) },
     hie: {
-      url: hieUrl.toString().replace(/\/+$/, ''),
+      url: hie.url,
       username: secret(env, 'HIE_USERNAME', 'the HIE user name'),
       password: secret(env, 'HIE_PASSWORD', 'the HIE password'),
       authKey: optional(env, 'HIE_AUTH_KEY') ?? 'echis',
       timeoutMs: integer(env, 'HIE_TIMEOUT_MS', 10_000, 1),
-      tokenTtlMs: integer(env, 'HIE_TOKEN_TTL_S', 20, 1) * 1000,
-      insecureTls: optional(env, 'HIE_INSECURE_TLS') === 'true',
+      tokenTtlMs: integer(env, 'HIE_TOKEN_TTL_S', 20, 1, 86_400) * 1000,
+      insecureTls: flag(env, 'HIE_INSECURE_TLS'),
     },
-    clientRegistry: {
-      contactTypes: (optional(env, 'CR_CONTACT_TYPES') ?? 'f_client').split(',').map((t) => t.trim()).filter((t) => t !== ''),
-      identifierTypes: identifierTypes(env),
-    },
+    clientRegistry: { contactTypes, identifierTypes: identifierTypes(env) },
     worker: {
-      batchSize: integer(env, 'BATCH_SIZE', 200, 1),
+      batchSize: integer(env, 'BATCH_SIZE', 200, 1, 10_000),
       concurrency,
-      maxQueued: integer(env, 'MAX_QUEUED', Math.max(1000, concurrency * 4), 1),
+      maxQueued: integer(env, 'MAX_QUEUED', Math.max(1000, concurrency * 4), 1, 1_000_000),
       pollMs: integer(env, 'FEED_POLL_MS', 5_000, 1),
       checkpointEveryMs: integer(env, 'CHECKPOINT_EVERY_MS', 5_000, 0),
-      retry: { baseMs: integer(env, 'RETRY_BASE_MS', 1_000, 1), maxMs: integer(env, 'RETRY_MAX_MS', 300_000, 1) },
-      maxAttempts: integer(env, 'RETRY_ATTEMPTS_ONCE', 5, 1),
+      retry,
+      maxAttempts: integer(env, 'RETRY_ATTEMPTS_ONCE', 5, 1, 1000),
     },
     logLevel: logLevel(env),
   };

@@ -95,8 +95,19 @@ describe('client registry look-up, end to end', () => {
       const result = await exited;
       expect(result.code).to.equal(2);
       expect(result.stderr.trim().split('\n')).to.deep.equal([
-        'echis-hie: CHT_URL is not set: the CHT server URL with credentials, e.g. https://user:pass@county.echis.go.ke',
+        'echis-hie: CHT_URL is not set: the CHT server URL with credentials, e.g. https://user:pass@county.echis.go.ke (or CHT_URL_FILE)',
       ]);
+    });
+
+    it('prints help on stdout with exit 0, and reports a bad command or option in one line with exit 2', async () => {
+      const help = await startCli(['-h'], {}).exited;
+      expect(help.code).to.equal(0);
+      expect(help.stdout).to.match(/^usage:/);
+      for (const args of [['run', '--bogus'], ['frobnicate'], ['sandbox', '--patients', 'package.json'], ['sandbox', '--port', '99999']]) {
+        const result = await startCli(args, {}).exited;
+        expect(result.code, args.join(' ')).to.equal(2);
+        expect(result.stderr.trim().split('\n'), args.join(' ')).to.have.length(1);
+      }
     });
 
     it('exits 2 when the state database is missing and the CHT user may not create it', async () => {

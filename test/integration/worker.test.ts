@@ -70,13 +70,13 @@ describe('worker (embedded CouchDB, stubbed registry)', () => {
 
   it('writes nothing on a transient failure and retries with growing backoff until answered', async () => {
     searchPatients.onCall(0).rejects(new TransientError('hie_http_503'));
-    searchPatients.onCall(1).rejects(new TransientError('hie_rate_limited', 5_000));
+    searchPatients.onCall(1).rejects(new TransientError('hie_rate_limited', 150));
     searchPatients.onCall(2).resolves(found);
     const summary = await run();
     expect(summary).to.include({ pending: 0, failed: 0, written: 1 });
     expect(searchPatients.callCount).to.equal(3);
     expect(waits).to.have.length(2);
-    expect(waits[1]).to.be.at.least(5_000);
+    expect(waits[1]).to.be.at.least(150); // the server's Retry-After, above the 40 ms the backoff would wait
     const doc = await client();
     expect(doc._rev).to.match(/^2-/); // one write: the failures wrote nothing
     expect(doc.client_registry).to.deep.equal({ id: PATIENT.id, status: 'OK' });
@@ -119,6 +119,27 @@ describe('worker (embedded CouchDB, stubbed registry)', () => {
     await run();
     expect(searchPatients.secondCall.args).to.deep.equal(['National ID', '99999999']);
     expect((await client()).client_registry).to.deep.equal({ error: 'no matches' });
+  });
+
+  it('with --once gives up on a CHT that goes away, within its attempts, and says why', async () => {
+    searchPatients.callsFake(async () => {
+      await servers.couch.close();
+      return found;
+    });
+    const summary = await run();
+    expect(summary.unreadFeed).to.equal('cht_unreachable');
+    expect(summary.pending).to.equal(1);
+    expect(summary.written).to.equal(0);
+  });
+
+  it('never runs a transition on a design doc', async () => {
+    const ddoc = { ...CLIENT, _id: '_design/clients' };
+    await servers.medic.put(ddoc);
+    searchPatients.resolves(found);
+    await run();
+    expect(await servers.medic.get('_design/clients')).to.not.have.property('client_registry');
+    expect(await servers.stateDb.get('_design/clients-info')).to.equal(undefined);
+    expect(searchPatients.callCount).to.equal(1);
   });
 
   it('skips a change whose transition throws a non-transient error, and carries on', async () => {

@@ -48,8 +48,9 @@ describe('worker parts', () => {
       expect(backoffMs(10, settings, 0, () => 1)).to.equal(8000);
     });
 
-    it('waits at least as long as the server asked', () => {
-      expect(backoffMs(1, settings, 30_000, () => 0)).to.equal(30_000);
+    it('waits as long as the server asked, up to the cap', () => {
+      expect(backoffMs(1, { baseMs: 1000, maxMs: 60_000 }, 30_000, () => 0)).to.equal(30_000);
+      expect(backoffMs(1, settings, 9_999_999_000, () => 0)).to.equal(8000);
     });
   });
 
@@ -100,13 +101,17 @@ describe('worker parts', () => {
     it('overrides single identifier types and reads secrets from files', () => {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'echis-hie-config-'));
       writeFileSync(path.join(dir, 'password'), 's3cret\n');
+      writeFileSync(path.join(dir, 'cht'), 'https://worker:pw@county.echis.go.ke/couchdb\n');
       const config = loadConfig({
         ...base,
+        CHT_URL: undefined,
+        CHT_URL_FILE: path.join(dir, 'cht'),
         HIE_PASSWORD: undefined,
         HIE_PASSWORD_FILE: path.join(dir, 'password'),
         CR_IDENTIFIER_TYPES: '{"Birth_Certificate": "birth-certificate-number"}',
       });
       expect(config.hie.password).to.equal('s3cret');
+      expect(config.cht).to.deep.include({ url: 'https://county.echis.go.ke/couchdb', auth: { username: 'worker', password: 'pw' } });
       expect(config.clientRegistry.identifierTypes).to.include({ birth_certificate: 'birth-certificate-number', national_id: 'National ID' });
     });
 
@@ -114,7 +119,17 @@ describe('worker parts', () => {
       expect(() => loadConfig({ ...base, CHT_URL: undefined })).to.throw(ConfigError, /^CHT_URL is not set/);
       expect(() => loadConfig({ ...base, HIE_URL: 'ftp://x' })).to.throw(ConfigError, /^HIE_URL must be an http/);
       expect(() => loadConfig({ ...base, HIE_PASSWORD: '' })).to.throw(ConfigError, /^HIE_PASSWORD is not set/);
-      expect(() => loadConfig({ ...base, CONCURRENCY: '0' })).to.throw(ConfigError, /^CONCURRENCY must be a whole number >= 1/);
+      expect(() => loadConfig({ ...base, CONCURRENCY: '0' })).to.throw(ConfigError, /^CONCURRENCY must be a whole number from 1 to 1000/);
+      expect(() => loadConfig({ ...base, BATCH_SIZE: '1e3' })).to.throw(ConfigError, /^BATCH_SIZE/);
+      expect(() => loadConfig({ ...base, BATCH_SIZE: '0x10' })).to.throw(ConfigError, /^BATCH_SIZE/);
+      expect(() => loadConfig({ ...base, RETRY_MAX_MS: '3000000000' })).to.throw(ConfigError, /^RETRY_MAX_MS/);
+      expect(() => loadConfig({ ...base, RETRY_BASE_MS: '5000', RETRY_MAX_MS: '1000' })).to.throw(ConfigError, /^RETRY_BASE_MS must not be above/);
+      expect(() => loadConfig({ ...base, HIE_INSECURE_TLS: 'yes' })).to.throw(ConfigError, /^HIE_INSECURE_TLS must be true or false/);
+      expect(() => loadConfig({ ...base, CR_CONTACT_TYPES: ' , ' })).to.throw(ConfigError, /^CR_CONTACT_TYPES/);
+      expect(() => loadConfig({ ...base, STATE_DB: 'medic' })).to.throw(ConfigError, /^STATE_DB/);
+      expect(() => loadConfig({ ...base, CHT_URL: 'http://u:p@host/?x=1' })).to.throw(ConfigError, /^CHT_URL must not have a query/);
+      expect(() => loadConfig({ ...base, CHT_URL: 'http://u:p@host/#f' })).to.throw(ConfigError, /^CHT_URL must not have a query/);
+      expect(() => loadConfig({ ...base, CHT_URL: 'http://u:%zz@host' })).to.throw(ConfigError, /^CHT_URL has a malformed/);
       expect(() => loadConfig({ ...base, CR_IDENTIFIER_TYPES: '[1]' })).to.throw(ConfigError, /^CR_IDENTIFIER_TYPES/);
       expect(() => loadConfig({ ...base, LOG_LEVEL: 'loud' })).to.throw(ConfigError, /^LOG_LEVEL/);
       expect(() => loadConfig({ ...base, HIE_PASSWORD_FILE: '/nonexistent/file' })).to.throw(ConfigError, /cannot be read/);

@@ -33,6 +33,9 @@ function isAdmin(req: Request, admin: CouchOptions['admin']): boolean {
 export async function startCouch(options: CouchOptions): Promise<RunningCouch> {
   mkdirSync(options.dataDir, { recursive: true });
   const Pouch = PouchDB.defaults({ prefix: `${options.dataDir}${path.sep}` });
+  // PouchDB's classes share one event emitter and express-pouchdb adds listeners to it per server: more than
+  // ten servers in one process (the tests) are expected, not a leak to warn about.
+  Pouch.setMaxListeners(0);
   const couch = expressPouchDB(Pouch, {
     mode: 'fullCouchDB',
     inMemoryConfig: true,

@@ -5,6 +5,7 @@ declare module 'pouchdb' {
   }
   interface PouchConstructor {
     defaults(options: Record<string, unknown>): PouchConstructor;
+    setMaxListeners(count: number): void;
     new (name: string): PouchDatabase;
   }
   const PouchDB: PouchConstructor;

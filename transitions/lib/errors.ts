@@ -27,7 +27,9 @@ export function reasonOf(error: unknown): string {
     return error.reason;
   }
   if (error instanceof Error) {
-    return error.name;
+    // Node's system errors carry a code (EADDRINUSE, ECONNREFUSED) that says more than the class name.
+    const code = (error as { code?: unknown }).code;
+    return typeof code === 'string' ? `${error.name} ${code}` : error.name;
   }
   return 'unknown_error';
 }

@@ -176,15 +176,15 @@ export function createSandboxApp(options: SandboxOptions, stats: SandboxStats): 
   return app;
 }
 
-export async function startSandbox(options: SandboxOptions, port = 0, host = '127.0.0.1'): Promise<RunningSandbox> {
+export async function startSandbox(options: SandboxOptions, port = 0): Promise<RunningSandbox> {
   const stats: SandboxStats = { tokensIssued: 0, searches: 0, searchesByNumber: {} };
   const app = createSandboxApp(options, stats);
   const server = await new Promise<import('node:http').Server>((resolve, reject) => {
-    const listening = app.listen(port, host, () => resolve(listening)).on('error', reject);
+    const listening = app.listen(port, '127.0.0.1', () => resolve(listening)).on('error', reject);
   });
   const { port: actualPort } = server.address() as AddressInfo;
   return {
-    url: `http://${host}:${actualPort}`,
+    url: `http://127.0.0.1:${actualPort}`,
     stats: () => stats,
     close: () =>
       new Promise<void>((resolve) => {

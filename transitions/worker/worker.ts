@@ -51,10 +51,17 @@ export interface RunSummary {
   pending: number;
   /** Changes skipped because a transition threw something that is not a transient failure. */
   failed: number;
+  /** With `once`: why the feed could not be read to its end (the CHT or the state db stayed unreachable). */
+  unreadFeed?: string;
 }
 
 /** Conflicts in a row before the write is treated as a transient failure and retried later. */
 const MAX_CONFLICT_RETRIES = 10;
+
+/** Design docs are the CHT's code, not data: no transition runs on them. */
+function isDesignDoc(id: string): boolean {
+  return id.startsWith('_design/');
+}
 
 /** Resolves after `ms`, or early (false) when the worker is stopping. */
 async function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
@@ -87,7 +94,6 @@ export class Worker {
     const lastTaskOf = new Map<string, Promise<void>>();
     const checkpoint = new Checkpointer(state, progress, settings.checkpointEveryMs, this.now, log);
     let feedSeq = since;
-    let feedFailures = 0;
     log.info({ db: db.name, since }, 'worker started');
 
     while (!signal.aborted) {
@@ -97,14 +103,13 @@ export class Worker {
       }
       let page;
       try {
-        page = await db.changes({ since: feedSeq, limit: settings.batchSize });
-        feedFailures = 0;
+        page = await this.withRetries('feed read failed', () => db.changes({ since: feedSeq, limit: settings.batchSize }), once, signal);
       } catch (error) {
-        feedFailures += 1;
-        const wait = backoffMs(feedFailures, settings.retry, error instanceof TransientError ? error.retryAfterMs : 0);
-        log.warn({ db: db.name, reason: reasonOf(error), retryInMs: wait }, 'feed read failed');
-        await sleep(wait, signal);
-        continue;
+        summary.unreadFeed = reasonOf(error);
+        break;
+      }
+      if (page === undefined) {
+        break;
       }
       if (page.results.length === 0) {
         if (page.lastSeq !== feedSeq) {
@@ -123,12 +128,23 @@ export class Worker {
         continue;
       }
       // Docs with a change already in flight are read again when their turn comes; the rest in one request.
-      const infos = await this.prefetchInfos(page.results.filter((row) => !lastTaskOf.has(row.id)), signal);
+      const prefetch = page.results.filter((row) => !isDesignDoc(row.id) && !lastTaskOf.has(row.id) && row.doc && !row.deleted).map((row) => row.id);
+      let infos;
+      try {
+        infos = await this.withRetries('state read failed', () => state.infos(prefetch), once, signal);
+      } catch (error) {
+        summary.unreadFeed = reasonOf(error);
+        break;
+      }
       if (infos === undefined) {
-        continue;
+        break;
       }
       for (const row of page.results) {
         summary.changes += 1;
+        if (isDesignDoc(row.id)) {
+          progress.skipTo(row.seq);
+          continue;
+        }
         const ticket = progress.track(row.seq);
         const previous = lastTaskOf.get(row.id);
         const first = previous === undefined ? { doc: row.doc, info: infos.get(row.id) } : undefined;
@@ -158,13 +174,21 @@ export class Worker {
     return summary;
   }
 
-  private async prefetchInfos(rows: readonly ChangeRow[], signal: AbortSignal): Promise<Map<string, Info> | undefined> {
+  /**
+   * A read the whole feed waits on, retried with backoff: until it works or the worker stops (undefined), and
+   * with `once` at most `maxAttempts` times, then the last failure is thrown.
+   */
+  private async withRetries<T>(what: string, read: () => Promise<T>, once: boolean, signal: AbortSignal): Promise<T | undefined> {
+    const { settings, log } = this.deps;
     for (let attempt = 1; !signal.aborted; attempt += 1) {
       try {
-        return await this.deps.state.infos(rows.filter((row) => row.doc && !row.deleted).map((row) => row.id));
+        return await read();
       } catch (error) {
-        const wait = backoffMs(attempt, this.deps.settings.retry);
-        this.deps.log.warn({ reason: reasonOf(error), retryInMs: wait }, 'state read failed');
+        if (once && attempt >= settings.maxAttempts) {
+          throw error;
+        }
+        const wait = backoffMs(attempt, settings.retry, error instanceof TransientError ? error.retryAfterMs : 0);
+        log.warn({ reason: reasonOf(error), attempt, retryInMs: wait }, what);
         await sleep(wait, signal);
       }
     }
