@@ -55,6 +55,18 @@ export interface RunSummary {
   unreadFeed?: string;
 }
 
+/** What one run shares between the feed loop and the work on each change. */
+interface RunState {
+  readonly once: boolean;
+  readonly signal: AbortSignal;
+  readonly summary: RunSummary;
+  readonly progress: Progress;
+  readonly slots: Slots;
+  readonly inFlight: Set<Promise<void>>;
+  /** The last task queued per doc id: a new change of the doc waits for it. */
+  readonly lastTaskOf: Map<string, Promise<void>>;
+}
+
 /** Conflicts in a row before the write is treated as a transient failure and retried later. */
 const MAX_CONFLICT_RETRIES = 10;
 
@@ -86,12 +98,17 @@ export class Worker {
     const { once, signal } = options;
     // Every change waiting out a backoff listens for the stop: many listeners on this signal are by design.
     setMaxListeners(0, signal);
-    const summary: RunSummary = { changes: 0, written: 0, pending: 0, failed: 0 };
     const since: Seq = (await state.checkpoint()) ?? 0;
-    const progress = new Progress(since);
-    const slots = new Slots(settings.concurrency);
-    const inFlight = new Set<Promise<void>>();
-    const lastTaskOf = new Map<string, Promise<void>>();
+    const run: RunState = {
+      once,
+      signal,
+      summary: { changes: 0, written: 0, pending: 0, failed: 0 },
+      progress: new Progress(since),
+      slots: new Slots(settings.concurrency),
+      inFlight: new Set(),
+      lastTaskOf: new Map(),
+    };
+    const { summary, progress, inFlight, lastTaskOf } = run;
     const checkpoint = new Checkpointer(state, progress, settings.checkpointEveryMs, this.now, log);
     let feedSeq = since;
     log.info({ db: db.name, since }, 'worker started');
@@ -127,7 +144,7 @@ export class Worker {
         }
         continue;
       }
-      // Docs with a change already in flight are read again when their turn comes; the rest in one request.
+      // The info of every doc without a change in flight, in one request.
       const prefetch = page.results.filter((row) => !isDesignDoc(row.id) && !lastTaskOf.has(row.id) && row.doc && !row.deleted).map((row) => row.id);
       let infos;
       try {
@@ -143,25 +160,9 @@ export class Worker {
         summary.changes += 1;
         if (isDesignDoc(row.id)) {
           progress.skipTo(row.seq);
-          continue;
+        } else {
+          this.schedule(row, infos.get(row.id), run);
         }
-        const ticket = progress.track(row.seq);
-        const previous = lastTaskOf.get(row.id);
-        const first = previous === undefined ? { doc: row.doc, info: infos.get(row.id) } : undefined;
-        const task = (previous ?? Promise.resolve())
-          .then(() => this.settle(row, first, ticket, { once, signal, slots, progress, summary }))
-          .catch((error: unknown) => {
-            // settle() handles every failure of the work itself; this keeps a bug in it from stopping the worker.
-            log.error({ doc: row.id, reason: reasonOf(error) }, 'change not settled');
-          })
-          .finally(() => {
-            inFlight.delete(task);
-            if (lastTaskOf.get(row.id) === task) {
-              lastTaskOf.delete(row.id);
-            }
-          });
-        lastTaskOf.set(row.id, task);
-        inFlight.add(task);
       }
       feedSeq = page.lastSeq;
       await checkpoint.maybeSave();
@@ -170,8 +171,31 @@ export class Worker {
     await Promise.allSettled(inFlight);
     summary.pending = progress.open;
     await checkpoint.save();
-    log.info({ db: db.name, ...summary, seq: progress.safeSeq() }, once ? 'worker drained the feed' : 'worker stopped');
+    const drained = once && summary.unreadFeed === undefined;
+    log.info({ db: db.name, ...summary, seq: progress.safeSeq() }, drained ? 'worker drained the feed' : 'worker stopped');
     return summary;
+  }
+
+  /** Queues the work on one change behind any earlier change of the same doc, so one doc is never worked on twice at once. */
+  private schedule(row: ChangeRow, prefetchedInfo: Info | undefined, run: RunState): void {
+    const ticket = run.progress.track(row.seq);
+    const previous = run.lastTaskOf.get(row.id);
+    // Behind an earlier change the doc and its info are read again when its turn comes.
+    const first = previous === undefined ? { doc: row.doc, info: prefetchedInfo } : undefined;
+    const task: Promise<void> = (previous ?? Promise.resolve())
+      .then(() => this.settle(row, first, ticket, run))
+      .catch((error: unknown) => {
+        // settle() handles every failure of the work itself; this keeps a bug in it from stopping the worker.
+        this.deps.log.error({ doc: row.id, reason: reasonOf(error) }, 'change not settled');
+      })
+      .finally(() => {
+        run.inFlight.delete(task);
+        if (run.lastTaskOf.get(row.id) === task) {
+          run.lastTaskOf.delete(row.id);
+        }
+      });
+    run.lastTaskOf.set(row.id, task);
+    run.inFlight.add(task);
   }
 
   /**
@@ -203,7 +227,7 @@ export class Worker {
     row: ChangeRow,
     first: { doc: Doc | undefined; info: Info | undefined } | undefined,
     ticket: Ticket,
-    run: { once: boolean; signal: AbortSignal; slots: Slots; progress: Progress; summary: RunSummary },
+    run: RunState,
   ): Promise<void> {
     const { settings, log } = this.deps;
     let known = first;
