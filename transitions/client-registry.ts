@@ -7,7 +7,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
-import { hasIdentification, identificationOf, type IdentifierTypeMap } from './lib/identification';
+import { hasIdentification, identificationOf, identifierTypeFor, type IdentifierTypeMap } from './lib/identification';
 import { mismatchedFields } from './lib/person-match';
 import { fingerprint, isAnswered, recordOf } from './lib/records';
 import type { ClientRegistry, PatientSearch } from './services/hie-client';
@@ -41,8 +41,13 @@ const INPUT_FIELDS = [
   'dob_method',
 ] as const;
 
-export function inputsOf(doc: Doc): string {
-  return fingerprint(INPUT_FIELDS.map((field) => doc[field]));
+/**
+ * The fingerprint of what the answer depends on: the contact's fields and the CR identifierType its type maps
+ * to, so a corrected type map re-answers the clients it concerns when the feed is read again.
+ */
+export function inputsOf(doc: Doc, settings: ClientRegistrySettings): string {
+  const identifierType = identifierTypeFor(doc.identification_type, settings.identifierTypes) ?? null;
+  return fingerprint([...INPUT_FIELDS.map((field) => doc[field]), identifierType]);
 }
 
 /** The CHT's own rule for a contact's type: `contact_type` for configurable types, else `type`. */
@@ -95,7 +100,7 @@ export function create(deps: ClientRegistryDeps): Transition {
   const transition: Transition = {
     name: NAME,
     ownedFields: [FIELD],
-    inputsOf,
+    inputsOf: (doc) => inputsOf(doc, deps.settings),
 
     filter: (change) =>
       isClient(change.doc, deps.settings) &&
@@ -107,7 +112,7 @@ export function create(deps: ClientRegistryDeps): Transition {
       // Same inputs as the recorded answer: the doc lost it (a crash between the two writes, or an edit
       // that dropped the field), so put it back without asking the CR again.
       const result =
-        record?.inputs === inputsOf(doc) && record.fields[FIELD] !== undefined
+        record?.inputs === transition.inputsOf(doc) && record.fields[FIELD] !== undefined
           ? (record.fields[FIELD] as ClientRegistryResult)
           : await lookUpClient(doc, deps);
       deps.log.debug({ doc: doc._id, transition: NAME, outcome: outcomeOf(result) }, 'client registry answer');

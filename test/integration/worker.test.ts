@@ -52,10 +52,10 @@ describe('worker (embedded CouchDB, stubbed registry)', () => {
     await servers.close();
   });
 
-  function run(options: { once?: boolean; transitions?: Transition[]; signal?: AbortSignal } = {}) {
+  function run(options: { once?: boolean; transitions?: Transition[]; signal?: AbortSignal; state?: StateStore } = {}) {
     const config = servers.config();
     const transitions = options.transitions ?? [clientRegistry.create({ registry: { searchPatients }, settings: config.clientRegistry, log: silentLog })];
-    const state = new StateStore(servers.stateDb);
+    const state = options.state ?? new StateStore(servers.stateDb);
     return state
       .ensure()
       .then(() =>
@@ -130,6 +130,30 @@ describe('worker (embedded CouchDB, stubbed registry)', () => {
     expect(summary.unreadFeed).to.equal('cht_unreachable');
     expect(summary.pending).to.equal(1);
     expect(summary.written).to.equal(0);
+  });
+
+  it('does not look a client up again when its change in flight finishes while the next page\'s infos are read', async () => {
+    // The look-up edits the client (so the next page carries it) and answers a little later; reading infos is
+    // slower still, so the first change finishes while the page with the edit waits for its infos.
+    class SlowState extends StateStore {
+      override async infos(ids: readonly string[]) {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return super.infos(ids);
+      }
+    }
+    searchPatients.callsFake(async () => {
+      const doc = await client();
+      await servers.medic.put({ ...doc, phone: '+254722000000' });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return found;
+    });
+    const controller = new AbortController();
+    const running = run({ once: false, signal: controller.signal, state: new SlowState(servers.stateDb) });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    controller.abort();
+    await running;
+    expect(searchPatients.callCount).to.equal(1);
+    expect(await client()).to.deep.include({ phone: '+254722000000', client_registry: { id: PATIENT.id, status: 'OK' } });
   });
 
   it('never runs a transition on a design doc', async () => {

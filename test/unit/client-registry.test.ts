@@ -65,7 +65,7 @@ describe('client_registry transition', () => {
       _id: infoId(doc._id),
       type: 'info',
       doc_id: doc._id,
-      transitions: { client_registry: { inputs: inputsOf(doc), fields: { client_registry: doc.client_registry }, at: '2026-12-01T00:00:00.000Z' } },
+      transitions: { client_registry: { inputs: transition.inputsOf(doc), fields: { client_registry: doc.client_registry }, at: '2026-12-01T00:00:00.000Z' } },
     };
   }
 
@@ -203,6 +203,16 @@ describe('client_registry transition', () => {
       const doc = client({ client_registry: { id: ACHIENG.id, status: 'OK' } });
       expect(await transition.onMatch(change(doc))).to.equal(false);
     });
+  });
+
+  it('fingerprints the mapped identifierType too, so a corrected type map asks again', () => {
+    const settings = { contactTypes: ['f_client'], identifierTypes: DEFAULT_IDENTIFIER_TYPES };
+    const doc = client();
+    expect(inputsOf(doc, settings)).to.equal(inputsOf({ ...doc, phone: '+254799999999' }, settings));
+    expect(inputsOf(doc, settings)).to.not.equal(inputsOf(doc, { ...settings, identifierTypes: { national_id: 'national-id' } }));
+    expect(inputsOf(doc, settings)).to.equal(inputsOf(doc, { ...settings, identifierTypes: { ...DEFAULT_IDENTIFIER_TYPES, passport: 'PP' } }));
+    const voter = client({ identification_type: 'voter_card' });
+    expect(inputsOf(voter, settings)).to.not.equal(inputsOf(voter, { ...settings, identifierTypes: { voter_card: 'Voter ID' } }));
   });
 
   describe('answerFor', () => {

@@ -39,14 +39,20 @@ export function normalizeIdentificationNumber(raw: string): string {
   return raw.replace(/[\s-]+/g, '').toUpperCase();
 }
 
+/** The CR identifierType the map gives a contact's `identification_type` (trimmed, any case), if any. */
+export function identifierTypeFor(type: unknown, types: IdentifierTypeMap): string | undefined {
+  const detail = detailOf(type);
+  const chtType = typeof detail === 'string' ? detail.toLowerCase() : '';
+  return Object.prototype.hasOwnProperty.call(types, chtType) ? types[chtType] : undefined;
+}
+
 export function identificationOf(doc: Readonly<Record<string, unknown>>, types: IdentifierTypeMap): Identification {
   const type = detailOf(doc.identification_type);
   const number = detailOf(doc.identification_number);
   if (type === undefined || number === undefined) {
     return { kind: 'none' };
   }
-  const chtType = type === UNREADABLE ? '' : type.toLowerCase();
-  const identifierType = Object.prototype.hasOwnProperty.call(types, chtType) ? types[chtType] : undefined;
+  const identifierType = identifierTypeFor(type, types);
   if (identifierType === undefined) {
     return { kind: 'unsupported type' };
   }
@@ -54,7 +60,8 @@ export function identificationOf(doc: Readonly<Record<string, unknown>>, types: 
     return { kind: 'invalid number' };
   }
   const identifierNumber = normalizeIdentificationNumber(number);
-  const pattern = NUMERIC_TYPES.has(chtType) ? /^[0-9]+$/ : /^[A-Z0-9]+$/;
+  const numeric = typeof type === 'string' && NUMERIC_TYPES.has(type.toLowerCase());
+  const pattern = numeric ? /^[0-9]+$/ : /^[A-Z0-9]+$/;
   if (!pattern.test(identifierNumber) || identifierNumber.length > MAX_IDENTIFICATION_NUMBER_LENGTH) {
     return { kind: 'invalid number' };
   }

@@ -55,6 +55,12 @@ export interface RunSummary {
   unreadFeed?: string;
 }
 
+/** A doc and its info as read with a feed page. */
+interface Known {
+  readonly doc: Doc | undefined;
+  readonly info: Info | undefined;
+}
+
 /** What one run shares between the feed loop and the work on each change. */
 interface RunState {
   readonly once: boolean;
@@ -144,8 +150,10 @@ export class Worker {
         }
         continue;
       }
-      // The info of every doc without a change in flight, in one request.
+      // The info of every doc without a change in flight, in one request. A doc that had one is read again when
+      // its turn comes, even if that change finished meanwhile: its info may have been written after this read.
       const prefetch = page.results.filter((row) => !isDesignDoc(row.id) && !lastTaskOf.has(row.id) && row.doc && !row.deleted).map((row) => row.id);
+      const prefetched = new Set(prefetch);
       let infos;
       try {
         infos = await this.withRetries('state read failed', () => state.infos(prefetch), once, signal);
@@ -161,7 +169,7 @@ export class Worker {
         if (isDesignDoc(row.id)) {
           progress.skipTo(row.seq);
         } else {
-          this.schedule(row, infos.get(row.id), run);
+          this.schedule(row, prefetched.has(row.id) ? { doc: row.doc, info: infos.get(row.id) } : undefined, run);
         }
       }
       feedSeq = page.lastSeq;
@@ -176,12 +184,15 @@ export class Worker {
     return summary;
   }
 
-  /** Queues the work on one change behind any earlier change of the same doc, so one doc is never worked on twice at once. */
-  private schedule(row: ChangeRow, prefetchedInfo: Info | undefined, run: RunState): void {
+  /**
+   * Queues the work on one change behind any earlier change of the same doc, so one doc is never worked on
+   * twice at once. `known` is the doc and info as read with the page, when they can be trusted; behind an
+   * earlier change they are read again when its turn comes.
+   */
+  private schedule(row: ChangeRow, known: Known | undefined, run: RunState): void {
     const ticket = run.progress.track(row.seq);
     const previous = run.lastTaskOf.get(row.id);
-    // Behind an earlier change the doc and its info are read again when its turn comes.
-    const first = previous === undefined ? { doc: row.doc, info: prefetchedInfo } : undefined;
+    const first = previous === undefined ? known : undefined;
     const task: Promise<void> = (previous ?? Promise.resolve())
       .then(() => this.settle(row, first, ticket, run))
       .catch((error: unknown) => {
@@ -225,7 +236,7 @@ export class Worker {
    */
   private async settle(
     row: ChangeRow,
-    first: { doc: Doc | undefined; info: Info | undefined } | undefined,
+    first: Known | undefined,
     ticket: Ticket,
     run: RunState,
   ): Promise<void> {
@@ -257,7 +268,7 @@ export class Worker {
   }
 
   /** Runs the transitions on one change; true when the doc was written back. */
-  private async process(row: ChangeRow, known: { doc: Doc | undefined; info: Info | undefined } | undefined): Promise<boolean> {
+  private async process(row: ChangeRow, known: Known | undefined): Promise<boolean> {
     const { db, state, transitions } = this.deps;
     const doc = known ? known.doc : await db.get(row.id);
     if (doc === undefined || doc._deleted) {
