@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { loadConfig, logLevel } from './config';
+import { loadConfig, logLevel, optionalSecret } from './config';
 import { runDemo } from './demo';
 import { ConfigError, reasonOf } from './lib/errors';
 import { createLogger } from './logger';
@@ -96,17 +96,20 @@ async function main(argv: readonly string[]): Promise<number> {
       if (values.patients === undefined) {
         throw new ConfigError('sandbox needs --patients FILE (a JSON array of FHIR Patients)');
       }
+      const port = wholeNumber('port', values.port, 0, 65_535);
       const sandbox = await startSandbox(
         {
           patients: readPatients(values.patients),
-          username: process.env.HIE_USERNAME ?? SANDBOX_DEFAULTS.username,
-          password: process.env.HIE_PASSWORD ?? SANDBOX_DEFAULTS.password,
-          authKey: process.env.HIE_AUTH_KEY ?? SANDBOX_DEFAULTS.authKey,
+          username: optionalSecret(process.env, 'HIE_USERNAME') ?? SANDBOX_DEFAULTS.username,
+          password: optionalSecret(process.env, 'HIE_PASSWORD') ?? SANDBOX_DEFAULTS.password,
+          authKey: process.env.HIE_AUTH_KEY?.trim() || SANDBOX_DEFAULTS.authKey,
           tokenTtlS: SANDBOX_DEFAULTS.tokenTtlS,
           latencyMs: wholeNumber('latency-ms', values['latency-ms'], 0, 600_000),
         },
-        wholeNumber('port', values.port, 0, 65_535),
-      );
+        port,
+      ).catch((error: unknown) => {
+        throw (error as { code?: unknown }).code === 'EADDRINUSE' ? new ConfigError(`port ${port} is in use`) : error;
+      });
       process.stdout.write(`HIE sandbox listening on ${sandbox.url}\n`);
       const signal = stopSignal();
       await new Promise((resolve) => signal.addEventListener('abort', resolve));
@@ -116,7 +119,7 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'demo': {
       options(rest, {});
       const log = createLogger(logLevel({ LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' }));
-      return (await runDemo(process.stdout, log, process.env)) ? 0 : 1;
+      return (await runDemo(process.stdout, log, process.env, stopSignal())) ? 0 : 1;
     }
     default:
       throw new ConfigError(`unknown command "${command}" (echis-hie help lists the commands)`);

@@ -44,21 +44,30 @@ function required(env: Env, name: string, hint: string): string {
   return value;
 }
 
-/** `NAME`, or the contents of the file named by `NAME_FILE`. */
-export function secret(env: Env, name: string, hint: string): string {
+/** `NAME`, or the contents of the file named by `NAME_FILE`, or undefined when neither is set. */
+export function optionalSecret(env: Env, name: string): string | undefined {
   const file = optional(env, `${name}_FILE`);
   if (file === undefined) {
-    return required(env, name, `${hint} (or ${name}_FILE)`);
+    return optional(env, name);
   }
+  let value: string;
   try {
-    const value = readFileSync(file, 'utf8').trim();
-    if (value !== '') {
-      return value;
-    }
+    value = readFileSync(file, 'utf8').trim();
   } catch {
     throw new ConfigError(`${name}_FILE names a file that cannot be read`);
   }
-  throw new ConfigError(`${name}_FILE names an empty file`);
+  if (value === '') {
+    throw new ConfigError(`${name}_FILE names an empty file`);
+  }
+  return value;
+}
+
+function secret(env: Env, name: string, hint: string): string {
+  const value = optionalSecret(env, name);
+  if (value === undefined) {
+    throw new ConfigError(`${name} is not set: ${hint} (or ${name}_FILE)`);
+  }
+  return value;
 }
 
 /** The longest wait a Node.js timer takes (about 24.8 days); a longer one fires at once. */
@@ -94,7 +103,7 @@ function httpUrl(name: string, text: string): { url: string; auth?: { username: 
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new ConfigError(`${name} must be an http or https URL`);
   }
-  if (url.search !== '' || url.hash !== '') {
+  if (text.includes('?') || text.includes('#')) {
     throw new ConfigError(`${name} must not have a query or a fragment`);
   }
   try {

@@ -44,7 +44,8 @@ function table(rows: readonly (readonly string[])[]): string {
   return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()).join('\n');
 }
 
-export async function runDemo(out: NodeJS.WritableStream, log: Logger, env: NodeJS.ProcessEnv): Promise<boolean> {
+/** Runs the demo; `signal` (Ctrl-C) stops the worker early, and everything is stopped and removed either way. */
+export async function runDemo(out: NodeJS.WritableStream, log: Logger, env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<boolean> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'echis-hie-demo-'));
   const couch = await startCouch({ dataDir, admin: { username: 'admin', password: randomBytes(12).toString('hex') } });
   const sandbox = await startSandbox({ ...SANDBOX_DEFAULTS, patients: readSample<unknown[]>('registry-patients.json') });
@@ -64,7 +65,7 @@ export async function runDemo(out: NodeJS.WritableStream, log: Logger, env: Node
       RETRY_BASE_MS: '200',
     });
     const started = Date.now();
-    const summary = await runWorker(config, log, { once: true, signal: new AbortController().signal });
+    const summary = await runWorker(config, log, { once: true, signal });
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
 
     const expected = readSample<Record<string, ClientRegistryResult | null>>('expected-client-registry.json');

@@ -18,7 +18,7 @@ export async function runWorker(config: Config, log: Logger, options: { once: bo
       access === 'missing' ? `database "${config.cht.db}" not found at CHT_URL` : 'CHT_URL credentials were refused by the CHT server',
     );
   }
-  const state = new StateStore(new CouchDb(http, config.cht.stateDb));
+  const state = new StateStore(new CouchDb(http, config.cht.stateDb), config.cht.db);
   await state.ensure();
   const transitions = createTransitions({ registry: new HieClient(config.hie), config, log });
   return new Worker({ db, state, transitions, settings: config.worker, log }).run(options);

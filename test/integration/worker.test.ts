@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import rewire from 'rewire';
 import sinon from 'sinon';
 import * as clientRegistry from '../../transitions/client-registry';
-import { TransientError } from '../../transitions/lib/errors';
+import { ConfigError, TransientError } from '../../transitions/lib/errors';
 import type { PatientSearch } from '../../transitions/services/hie-client';
 import { StateStore } from '../../transitions/services/state-store';
 import type { Doc, RegistryPatient, Transition } from '../../transitions/types';
@@ -55,7 +55,7 @@ describe('worker (embedded CouchDB, stubbed registry)', () => {
   function run(options: { once?: boolean; transitions?: Transition[]; signal?: AbortSignal; state?: StateStore } = {}) {
     const config = servers.config();
     const transitions = options.transitions ?? [clientRegistry.create({ registry: { searchPatients }, settings: config.clientRegistry, log: silentLog })];
-    const state = options.state ?? new StateStore(servers.stateDb);
+    const state = options.state ?? new StateStore(servers.stateDb, 'medic');
     return state
       .ensure()
       .then(() =>
@@ -148,7 +148,7 @@ describe('worker (embedded CouchDB, stubbed registry)', () => {
       return found;
     });
     const controller = new AbortController();
-    const running = run({ once: false, signal: controller.signal, state: new SlowState(servers.stateDb) });
+    const running = run({ once: false, signal: controller.signal, state: new SlowState(servers.stateDb, 'medic') });
     await new Promise((resolve) => setTimeout(resolve, 1500));
     controller.abort();
     await running;
@@ -198,6 +198,9 @@ describe('worker (embedded CouchDB, stubbed registry)', () => {
     expect(summary.written).to.equal(2);
     expect(waits).to.include(pollMs);
     expect(((await servers.medic.get('client-late')) as Doc).client_registry).to.deep.equal({ id: PATIENT.id, status: 'OK' });
-    expect(await new StateStore(servers.stateDb).checkpoint()).to.not.equal(undefined);
+    expect(await new StateStore(servers.stateDb, 'medic').checkpoint()).to.not.equal(undefined);
+    // The same state db for another CHT database would skip that database's changes: refused.
+    const other = await new StateStore(servers.stateDb, 'medic2').checkpoint().catch((error: unknown) => error);
+    expect(other).to.be.instanceOf(ConfigError);
   });
 });

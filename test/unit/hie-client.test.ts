@@ -70,7 +70,19 @@ describe('HIE client', () => {
       expect(() => interpretSearch(404, 'Not Found')).to.throw(TransientError, 'hie_unexpected_response_404');
       expect(() => interpretSearch(200, '<html></html>')).to.throw(TransientError);
       expect(() => interpretSearch(200, { resourceType: 'Bundle', entry: [{ resource: { resourceType: 'Patient' } }] })).to.throw(TransientError);
-      expect(() => interpretSearch(200, { resourceType: 'Bundle', entry: [{ resource: { resourceType: 'Patient', id: ' ' } }] })).to.throw(TransientError);
+      expect(() => interpretSearch(200, { resourceType: 'Bundle', entry: [{ resource: { resourceType: 'Patient', id: ' CR1 ' } }] })).to.throw(TransientError);
+    });
+
+    it('never turns a Bundle that does not add up into "no matches" or an ID', () => {
+      const bundle = (fields: object) => () => interpretSearch(200, { resourceType: 'Bundle', ...fields });
+      expect(bundle({ total: 5 })).to.throw(TransientError, 'hie_unexpected_response_bundle');
+      expect(bundle({ entry: 'x' })).to.throw(TransientError, 'hie_unexpected_response_bundle');
+      expect(bundle({ total: '5', entry: [{ resource: patient }] })).to.throw(TransientError, 'hie_unexpected_response_bundle');
+      expect(bundle({ total: -1 })).to.throw(TransientError, 'hie_unexpected_response_bundle');
+      expect(() => interpretSearch(404, { resourceType: 'OperationOutcome', issue: [{ code: 'not-supported', diagnostics: 'Unknown resource' }] })).to.throw(
+        TransientError,
+        'hie_unexpected_response_404',
+      );
       expect(() => interpretSearch(400, { resourceType: 'OperationOutcome', issue: [] })).to.throw(TransientError);
     });
 

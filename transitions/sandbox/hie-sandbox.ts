@@ -112,11 +112,14 @@ export function createSandboxApp(options: SandboxOptions, stats: SandboxStats): 
 
   app.get('/v1/hie-auth', (req: Request, res: Response) => {
     const [scheme, encoded] = (req.headers.authorization ?? '').split(' ');
-    const [username, password] = Buffer.from(encoded ?? '', 'base64').toString('utf8').split(':');
+    // Basic credentials are "user:password": the password may itself hold colons.
+    const credentials = Buffer.from(encoded ?? '', 'base64').toString('utf8');
+    const colon = credentials.indexOf(':');
     const accepted =
       scheme === 'Basic' &&
-      sameText(username ?? '', options.username) &&
-      sameText(password ?? '', options.password) &&
+      colon >= 0 &&
+      sameText(credentials.slice(0, colon), options.username) &&
+      sameText(credentials.slice(colon + 1), options.password) &&
       req.query.key === options.authKey;
     if (!accepted) {
       res.status(401).json(outcome('security', 'invalid credentials or key'));

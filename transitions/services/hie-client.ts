@@ -70,38 +70,52 @@ export function tokenExpiry(token: string, now: number, ttlMs: number): number {
   return now + ttlMs;
 }
 
-/** OperationOutcome as sent, or wrapped as `{message: {issue: [...]}}` by some HIE gateways. */
-function isOperationOutcome(body: unknown): boolean {
+/**
+ * An OperationOutcome saying nobody was found: as sent, or wrapped as `{message: {issue: [...]}}` by some HIE
+ * gateways; an issue coded `not-found`, or whose diagnostics say so. Any other 404 may be a misrouted request.
+ */
+function saysNotFound(body: unknown): boolean {
   if (body === null || typeof body !== 'object') {
     return false;
   }
-  const record = body as Record<string, unknown>;
-  if (record.resourceType === 'OperationOutcome' || Array.isArray(record.issue)) {
-    return true;
+  const { issue, message } = body as { issue?: unknown; message?: unknown };
+  if (!Array.isArray(issue)) {
+    return saysNotFound(message);
   }
-  return record.message !== undefined && isOperationOutcome(record.message);
+  return issue.some((item: unknown) => {
+    const { code, diagnostics } = (item ?? {}) as { code?: unknown; diagnostics?: unknown };
+    return code === 'not-found' || (typeof diagnostics === 'string' && /not found|no (patient|client|record|match)/i.test(diagnostics));
+  });
 }
+
+/** FHIR's id type: what a CR ID must look like before it is written on a contact. */
+const FHIR_ID = /^[A-Za-z0-9.-]{1,64}$/;
 
 export type SearchAnswer = ({ readonly kind: 'answered' } & PatientSearch) | { readonly kind: 'unauthorized' };
 
 const NOBODY: SearchAnswer = { kind: 'answered', matches: 0, patients: [] };
 
 /**
- * A search response -> the Patients found, or a TransientError. "Nobody" is a Bundle with no entry,
- * or a 404 whose body is an OperationOutcome; a bare 404 means a wrong URL, which must not be recorded as
- * "no matches" on every client, so it is a failure like any other unexpected answer.
+ * A search response -> the Patients found, or a TransientError. "Nobody" is a Bundle with no Patient entry
+ * (and a total of 0, or none), or a 404 OperationOutcome that says so. Anything else that does not add up (a
+ * bare 404 from a wrong URL, a total that is not a count, entries that are not a list) must not be recorded
+ * as "no matches" or an ID on every client, so it is a failure like any other unexpected answer.
  */
 export function interpretSearch(status: number, body: unknown): SearchAnswer {
   if (status === 401 || status === 403) {
     return { kind: 'unauthorized' };
   }
-  if (status === 404 && isOperationOutcome(body)) {
+  if (status === 404 && saysNotFound(body)) {
     return NOBODY;
   }
   if (status !== 200 || body === null || typeof body !== 'object' || (body as { resourceType?: unknown }).resourceType !== 'Bundle') {
     throw new TransientError(`hie_unexpected_response_${status}`);
   }
   const bundle = body as { total?: unknown; entry?: unknown };
+  const total = bundle.total ?? undefined;
+  if ((total !== undefined && !(Number.isSafeInteger(total) && (total as number) >= 0)) || (bundle.entry !== undefined && !Array.isArray(bundle.entry))) {
+    throw new TransientError('hie_unexpected_response_bundle');
+  }
   const entries: unknown[] = Array.isArray(bundle.entry) ? bundle.entry : [];
   // A searchset may also carry an OperationOutcome (search mode "outcome"): only Patients count, and each
   // must be whole, or the answer cannot be trusted.
@@ -111,17 +125,17 @@ export function interpretSearch(status: number, body: unknown): SearchAnswer {
   if (patients.length !== patientResources.length) {
     throw new TransientError('hie_unexpected_response_entry');
   }
-  if (patients.length === 0) {
-    return NOBODY;
-  }
   // A paged answer carries fewer entries than `total`: the count is what decides "multiple matches".
-  const total = typeof bundle.total === 'number' ? bundle.total : 0;
-  return { kind: 'answered', matches: Math.max(total, patients.length), patients };
+  const matches = Math.max((total as number | undefined) ?? 0, patients.length);
+  if (patients.length === 0 && matches > 0) {
+    throw new TransientError('hie_unexpected_response_bundle');
+  }
+  return matches === 0 ? NOBODY : { kind: 'answered', matches, patients };
 }
 
 function isPatient(resource: unknown): resource is RegistryPatient {
   const record = resource as Record<string, unknown>;
-  return record.resourceType === 'Patient' && typeof record.id === 'string' && record.id.trim() !== '';
+  return record.resourceType === 'Patient' && typeof record.id === 'string' && FHIR_ID.test(record.id);
 }
 
 /**

@@ -15,7 +15,11 @@ const ADMINS_ONLY = { admins: { names: [], roles: [] }, members: { names: [], ro
 export class StateStore {
   private checkpointRev: string | undefined;
 
-  constructor(private readonly db: CouchDb) {}
+  /** `source` names the CHT database this state is for: one state db never serves two feeds. */
+  constructor(
+    private readonly db: CouchDb,
+    private readonly source: string,
+  ) {}
 
   /**
    * Checks that the worker may use its state db, and creates it when it is missing. Creating it needs a server
@@ -45,12 +49,16 @@ export class StateStore {
 
   async checkpoint(): Promise<Seq | undefined> {
     const doc = await this.db.get(CHECKPOINT_ID);
+    if (doc !== undefined && doc.source !== this.source) {
+      throw new ConfigError(`the state database "${this.db.name}" (STATE_DB) holds the state of another CHT database: give each its own`);
+    }
     this.checkpointRev = doc?._rev;
     return doc === undefined ? undefined : (doc.seq as Seq);
   }
 
   async saveCheckpoint(seq: Seq): Promise<void> {
-    this.checkpointRev = await this.putMerged({ _id: CHECKPOINT_ID, _rev: this.checkpointRev, seq }, (latest) => ({ ...latest, seq }));
+    const checkpoint = { _id: CHECKPOINT_ID, _rev: this.checkpointRev, seq, source: this.source };
+    this.checkpointRev = await this.putMerged(checkpoint, (latest) => ({ ...checkpoint, _rev: latest._rev }));
   }
 
   async infos(docIds: readonly string[]): Promise<Map<string, Info>> {
