@@ -51,7 +51,7 @@ export function inputsOf(doc: Doc, settings: ClientRegistrySettings): string {
 }
 
 /** The CHT's own rule for a contact's type: `contact_type` for configurable types, else `type`. */
-export function contactTypeOf(doc: Doc): unknown {
+function contactTypeOf(doc: Doc): unknown {
   return doc.type === 'contact' ? doc.contact_type : doc.type;
 }
 

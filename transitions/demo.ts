@@ -21,12 +21,12 @@ import { readSample } from './sandbox/sample';
 import type { ClientRegistryResult, Doc } from './types';
 
 /** Enough of a number to recognise it on screen, not enough to use it. */
-export function maskNumber(value: unknown): string {
+function maskNumber(value: unknown): string {
   const text = textOf(value);
   return text.length <= 3 ? '*'.repeat(text.length) : `${'*'.repeat(text.length - 3)}${text.slice(-3)}`;
 }
 
-export function describeResult(result: ClientRegistryResult | null | undefined): string {
+function describeResult(result: ClientRegistryResult | null | undefined): string {
   if (result === null || result === undefined) {
     return '(not looked up)';
   }

@@ -21,7 +21,7 @@ export const DEFAULT_IDENTIFIER_TYPES: IdentifierTypeMap = {
 const NUMERIC_TYPES = new Set(['national_id']);
 
 /** No Kenyan document number comes near this; anything longer is junk, not worth a CR call. */
-export const MAX_IDENTIFICATION_NUMBER_LENGTH = 32;
+const MAX_IDENTIFICATION_NUMBER_LENGTH = 32;
 
 export type Identification =
   | { readonly kind: 'none' }

@@ -104,7 +104,7 @@ function notFoundForm(identifierNumber: string): 0 | 1 | 2 {
   return (createHash('sha256').update(identifierNumber).digest().readUInt8(0) % 3) as 0 | 1 | 2;
 }
 
-export function createSandboxApp(options: SandboxOptions, stats: SandboxStats): express.Express {
+function createSandboxApp(options: SandboxOptions, stats: SandboxStats): express.Express {
   const index = indexPatients(options.patients);
   const tokens = new Tokens(options.tokenTtlS);
   const app = express();

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** From `dist/transitions/sandbox/` back to the project root. */
-export const SAMPLE_DIR = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'echis-sample');
+const SAMPLE_DIR = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'echis-sample');
 
 export function readSample<T>(file: string): T {
   return JSON.parse(readFileSync(path.join(SAMPLE_DIR, file), 'utf8')) as T;
