@@ -11,6 +11,7 @@ import type { PatientSearch } from '../../transitions/services/hie-client';
 import { StateStore } from '../../transitions/services/state-store';
 import type { Doc, RegistryPatient, Transition } from '../../transitions/types';
 import type * as WorkerModule from '../../transitions/worker/worker';
+import { until } from '../helpers/cli';
 import { silentLog, startServers, type TestServers } from '../helpers/servers';
 
 const PATIENT: RegistryPatient = { resourceType: 'Patient', id: 'CR4200000000011-1', name: [{ text: 'Achieng Odhiambo' }], gender: 'female', birthDate: '1988-04-12' };
@@ -149,7 +150,9 @@ describe('worker (embedded CouchDB, stubbed registry)', () => {
     });
     const controller = new AbortController();
     const running = run({ once: false, signal: controller.signal, state: new SlowState(servers.stateDb, 'medic') });
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await until(async () => (await client()).client_registry !== undefined);
+    // Time for the page with the edit to be read and its change worked on (two slow info reads).
+    await new Promise((resolve) => setTimeout(resolve, 1000));
     controller.abort();
     await running;
     expect(searchPatients.callCount).to.equal(1);
