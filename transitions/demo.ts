@@ -47,9 +47,12 @@ function table(rows: readonly (readonly string[])[]): string {
 /** Runs the demo; `signal` (Ctrl-C) stops the worker early, and everything is stopped and removed either way. */
 export async function runDemo(out: NodeJS.WritableStream, log: Logger, env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<boolean> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'echis-hie-demo-'));
-  const couch = await startCouch({ dataDir, admin: { username: 'admin', password: randomBytes(12).toString('hex') } });
-  const sandbox = await startSandbox({ ...SANDBOX_DEFAULTS, patients: readSample<unknown[]>('registry-patients.json') });
+  const started: Array<{ close(): Promise<void> }> = [];
   try {
+    const couch = await startCouch({ dataDir, admin: { username: 'admin', password: randomBytes(12).toString('hex') } });
+    started.push(couch);
+    const sandbox = await startSandbox({ ...SANDBOX_DEFAULTS, patients: readSample<unknown[]>('registry-patients.json') });
+    started.push(sandbox);
     const { url, auth } = splitCredentials(couch.url);
     const medic = new CouchDb(createHttp({ baseURL: url, timeoutMs: 30_000, ...(auth ? { auth } : {}) }), 'medic');
     await medic.create();
@@ -64,9 +67,9 @@ export async function runDemo(out: NodeJS.WritableStream, log: Logger, env: Node
       LOG_LEVEL: env.LOG_LEVEL ?? 'warn',
       RETRY_BASE_MS: '200',
     });
-    const started = Date.now();
+    const startedAt = Date.now();
     const summary = await runWorker(config, log, { once: true, signal });
-    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
 
     const expected = readSample<Record<string, ClientRegistryResult | null>>('expected-client-registry.json');
     const settings = config.clientRegistry;
@@ -88,8 +91,9 @@ export async function runDemo(out: NodeJS.WritableStream, log: Logger, env: Node
     );
     return asExpected === clients.length && summary.pending === 0 && summary.failed === 0;
   } finally {
-    await sandbox.close();
-    await couch.close();
+    for (const server of started.reverse()) {
+      await server.close();
+    }
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
