@@ -124,13 +124,7 @@ export class Worker {
         await Promise.race(inFlight);
         continue;
       }
-      let page;
-      try {
-        page = await this.withRetries('feed read failed', () => db.changes({ since: feedSeq, limit: settings.batchSize }), once, signal);
-      } catch (error) {
-        summary.unreadFeed = reasonOf(error);
-        break;
-      }
+      const page = await this.withRetries('feed read failed', () => db.changes({ since: feedSeq, limit: settings.batchSize }), run);
       if (page === undefined) {
         break;
       }
@@ -154,13 +148,7 @@ export class Worker {
       // its turn comes, even if that change finished meanwhile: its info may have been written after this read.
       const prefetch = page.results.filter((row) => !isDesignDoc(row.id) && !lastTaskOf.has(row.id) && row.doc && !row.deleted).map((row) => row.id);
       const prefetched = new Set(prefetch);
-      let infos;
-      try {
-        infos = await this.withRetries('state read failed', () => state.infos(prefetch), once, signal);
-      } catch (error) {
-        summary.unreadFeed = reasonOf(error);
-        break;
-      }
+      const infos = await this.withRetries('state read failed', () => state.infos(prefetch), run);
       if (infos === undefined) {
         break;
       }
@@ -210,21 +198,22 @@ export class Worker {
   }
 
   /**
-   * A read the whole feed waits on, retried with backoff: until it works or the worker stops (undefined), and
-   * with `once` at most `maxAttempts` times, then the last failure is thrown.
+   * A read the whole feed waits on, retried with backoff until it works. Undefined when the run must end: the
+   * worker is stopping, or with `once` the read failed `maxAttempts` times (its reason goes in `unreadFeed`).
    */
-  private async withRetries<T>(what: string, read: () => Promise<T>, once: boolean, signal: AbortSignal): Promise<T | undefined> {
+  private async withRetries<T>(what: string, read: () => Promise<T>, run: RunState): Promise<T | undefined> {
     const { settings, log } = this.deps;
-    for (let attempt = 1; !signal.aborted; attempt += 1) {
+    for (let attempt = 1; !run.signal.aborted; attempt += 1) {
       try {
         return await read();
       } catch (error) {
-        if (once && attempt >= settings.maxAttempts) {
-          throw error;
+        if (run.once && attempt >= settings.maxAttempts) {
+          run.summary.unreadFeed = reasonOf(error);
+          return undefined;
         }
         const wait = backoffMs(attempt, settings.retry, error instanceof TransientError ? error.retryAfterMs : 0);
         log.warn({ reason: reasonOf(error), attempt, retryInMs: wait }, what);
-        await sleep(wait, signal);
+        await sleep(wait, run.signal);
       }
     }
     return undefined;
