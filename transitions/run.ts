@@ -23,9 +23,9 @@ export async function runWorker(config: Config, log: Logger, options: { once: bo
   const state = new StateStore(new CouchDb(http, config.cht.stateDb), config.cht.db);
   await state.ensure();
   const registry = new HieClient(config.hie);
-  // The SHR takes the same short-lived HIE token: one token source for both.
+  // The SHR takes the same short-lived HIE token and counts against the same cap: one token source and one cap.
   const shrHttp = createHttp({ baseURL: config.shr.url, timeoutMs: config.hie.timeoutMs, ...(config.hie.insecureTls ? { insecureTls: true } : {}) });
-  const shr = new ShrClient(shrHttp, registry.tokens, config.shr);
+  const shr = new ShrClient(shrHttp, registry, config.shr);
   const transitions = (contacts: Contacts) => createTransitions({ registry, shr, state, config, log }, contacts);
   return new Worker({ db, state, transitions, settings: config.worker, log }).run(options);
 }
