@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig, logLevel, optionalSecret } from './config';
+import { report, runBench, writeJson } from './bench/bench';
 import { runDemo } from './demo';
 import { ConfigError, reasonOf } from './lib/errors';
 import { createLogger } from './logger';
@@ -16,10 +17,13 @@ import { SANDBOX_DEFAULTS, startSandbox } from './sandbox/hie-sandbox';
 const USAGE = `usage:
   echis-hie run [--once]        follow the CHT feed and look clients up in the Client Registry
                                 (--once: up to the feed's end, then exit 0, or 1 when changes are left pending)
-  echis-hie sandbox --patients FILE [--port N] [--latency-ms N]
+  echis-hie sandbox --patients FILE [--port N] [--latency-ms N] [--max-in-flight N]
                                 a local HIE Client Registry for demos and tests (HIE_USERNAME, HIE_PASSWORD and
                                 HIE_AUTH_KEY default to ${SANDBOX_DEFAULTS.username}/${SANDBOX_DEFAULTS.password}/${SANDBOX_DEFAULTS.authKey})
   echis-hie demo                the worker on the embedded CouchDB-protocol server and the sandbox, with sample data
+  echis-hie bench [--n N] [--latency-ms L] [--concurrency C] [--json FILE]
+                                back-fill N generated clients against a CR with latency L and a limit of C in flight,
+                                beside the upstream flow and an instant CR (defaults 20000, 50, 16)
   echis-hie help                this text
 Settings come from the environment: see README.md.`;
 
@@ -92,7 +96,7 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     case 'sandbox': {
-      const values = options(rest, { patients: { type: 'string' }, port: { type: 'string' }, 'latency-ms': { type: 'string' } });
+      const values = options(rest, { patients: { type: 'string' }, port: { type: 'string' }, 'latency-ms': { type: 'string' }, 'max-in-flight': { type: 'string' } });
       if (values.patients === undefined) {
         throw new ConfigError('sandbox needs --patients FILE (a JSON array of FHIR Patients)');
       }
@@ -105,6 +109,7 @@ async function main(argv: readonly string[]): Promise<number> {
           authKey: process.env.HIE_AUTH_KEY?.trim() || SANDBOX_DEFAULTS.authKey,
           tokenTtlS: SANDBOX_DEFAULTS.tokenTtlS,
           latencyMs: wholeNumber('latency-ms', values['latency-ms'], 0, 600_000),
+          maxInFlight: wholeNumber('max-in-flight', values['max-in-flight'], 0, 100_000),
         },
         port,
       ).catch((error: unknown) => {
@@ -115,6 +120,24 @@ async function main(argv: readonly string[]): Promise<number> {
       await new Promise((resolve) => signal.addEventListener('abort', resolve));
       await sandbox.close();
       return 0;
+    }
+    case 'bench': {
+      const values = options(rest, { n: { type: 'string' }, 'latency-ms': { type: 'string' }, concurrency: { type: 'string' }, json: { type: 'string' } });
+      const bench = {
+        n: wholeNumber('n', values.n, 20_000, 10_000_000),
+        latencyMs: wholeNumber('latency-ms', values['latency-ms'], 50, 60_000),
+        concurrency: wholeNumber('concurrency', values.concurrency, 16, 1000),
+      };
+      if (bench.n < 1 || bench.concurrency < 1) {
+        throw new ConfigError('--n and --concurrency must be at least 1');
+      }
+      const log = createLogger(logLevel({ LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' }));
+      const result = await runBench(bench, (text) => process.stderr.write(`bench: ${text}\n`), log);
+      process.stdout.write(`${report(result)}\n`);
+      if (values.json !== undefined) {
+        writeJson(values.json, result);
+      }
+      return result.correct ? 0 : 1;
     }
     case 'demo': {
       options(rest, {});

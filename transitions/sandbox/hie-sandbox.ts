@@ -21,6 +21,8 @@ export interface SandboxOptions {
   readonly tokenTtlS: number;
   /** Added to every Patient search and ServiceRequest POST, to stand for a real HIE's response time. */
   readonly latencyMs: number;
+  /** The HIE's rate limit: searches and POSTs in flight above this many are answered 429 (0: no limit). */
+  readonly maxInFlight: number;
 }
 
 export interface SandboxStats {
@@ -31,6 +33,8 @@ export interface SandboxStats {
   /** ServiceRequest POSTs, and those refused as invalid (the worker must never send one). */
   serviceRequestPosts: number;
   serviceRequestsInvalid: number;
+  /** Requests answered 429 because `maxInFlight` were already in flight. */
+  rateLimited: number;
 }
 
 /** A ServiceRequest as stored, with the id the sandbox gave it. */
@@ -54,7 +58,7 @@ export interface RunningSandbox {
 /** Where the SHR takes ServiceRequests (the default of SHR_SERVICE_REQUEST_PATH). */
 export const SERVICE_REQUEST_PATH = '/fhir/R4/ServiceRequest';
 
-export const SANDBOX_DEFAULTS = { username: 'sandbox', password: 'sandbox', authKey: 'echis', tokenTtlS: 20, latencyMs: 0 } as const;
+export const SANDBOX_DEFAULTS = { username: 'sandbox', password: 'sandbox', authKey: 'echis', tokenTtlS: 20, latencyMs: 0, maxInFlight: 0 } as const;
 
 /** "National ID", "national_id", "birth-certificate-number" -> the CR's identifier type codes ("national-id"). */
 export function identifierTypeCode(identifierType: string): string {
@@ -141,6 +145,22 @@ function createSandboxApp(options: SandboxOptions, stats: SandboxStats, serviceR
   const app = express();
   app.disable('x-powered-by');
 
+  let inFlight = 0;
+  /** Runs an HIE request within the rate limit, else answers 429 as a throttling HIE does. */
+  const limited =
+    (handle: (req: Request, res: Response) => Promise<void>) =>
+    (req: Request, res: Response, next: NextFunction): void => {
+      if (options.maxInFlight > 0 && inFlight >= options.maxInFlight) {
+        stats.rateLimited += 1;
+        res.status(429).set('Retry-After', '1').json(outcome('throttled', 'too many requests'));
+        return;
+      }
+      inFlight += 1;
+      handle(req, res)
+        .catch(next)
+        .finally(() => (inFlight -= 1));
+    };
+
   /** True when the request carries a valid Bearer token; else answers 401. */
   const authorized = (req: Request, res: Response): boolean => {
     const [scheme, token] = (req.headers.authorization ?? '').split(' ');
@@ -207,9 +227,7 @@ function createSandboxApp(options: SandboxOptions, stats: SandboxStats, serviceR
       entry: found.map((patient) => ({ fullUrl: `Patient/${patient.id}`, resource: patient.resource, search: { mode: 'match' } })),
     });
   };
-  app.get('/v1/fhir/Patient', (req: Request, res: Response, next: NextFunction) => {
-    searchPatients(req, res).catch(next);
-  });
+  app.get('/v1/fhir/Patient', limited(searchPatients));
 
   // The SHR: a conditional create (`If-None-Exist: identifier=system|value`) returns the ServiceRequest already
   // made for that identifier (200) instead of a second one; several make it ambiguous (412).
@@ -254,9 +272,7 @@ function createSandboxApp(options: SandboxOptions, stats: SandboxStats, serviceR
     serviceRequests.push(stored);
     res.status(201).location(`${SERVICE_REQUEST_PATH}/${stored.id}/_history/1`).type('application/fhir+json').json(stored);
   };
-  app.post(SERVICE_REQUEST_PATH, express.json({ type: () => true, limit: '1mb' }), (req: Request, res: Response, next: NextFunction) => {
-    createServiceRequest(req, res).catch(next);
-  });
+  app.post(SERVICE_REQUEST_PATH, express.json({ type: () => true, limit: '1mb' }), limited(createServiceRequest));
 
   // What a facility's system (KenyaEMR) asks: `?status=active&performer:identifier=<KMHFL code>`.
   app.get(SERVICE_REQUEST_PATH, (req: Request, res: Response) => {
@@ -281,7 +297,7 @@ function createSandboxApp(options: SandboxOptions, stats: SandboxStats, serviceR
 }
 
 export async function startSandbox(options: SandboxOptions, port = 0): Promise<RunningSandbox> {
-  const stats: SandboxStats = { tokensIssued: 0, searches: 0, searchesByNumber: {}, serviceRequestPosts: 0, serviceRequestsInvalid: 0 };
+  const stats: SandboxStats = { tokensIssued: 0, searches: 0, searchesByNumber: {}, serviceRequestPosts: 0, serviceRequestsInvalid: 0, rateLimited: 0 };
   const serviceRequests: StoredServiceRequest[] = [];
   const app = createSandboxApp(options, stats, serviceRequests);
   const server = await new Promise<import('node:http').Server>((resolve, reject) => {

@@ -130,6 +130,29 @@ export class CouchDb {
     return found;
   }
 
+  /** Every doc (design docs too), read `pageSize` at a time in id order: memory stays flat on a million docs. */
+  async *allDocs(pageSize: number): AsyncGenerator<Doc> {
+    let startkey: string | undefined;
+    for (;;) {
+      const params = { include_docs: true, limit: pageSize + 1, ...(startkey === undefined ? {} : { startkey: JSON.stringify(startkey) }) };
+      const response = await this.request('all_docs', () => this.http.get<{ rows?: Array<{ id: string; doc?: Doc }> }>(this.path('/_all_docs'), { params }));
+      const rows = response.data.rows;
+      if (response.status !== 200 || !Array.isArray(rows)) {
+        throw new TransientError(`cht_all_docs_${response.status}`);
+      }
+      for (const row of rows.slice(0, pageSize)) {
+        if (row.doc) {
+          yield row.doc;
+        }
+      }
+      const next = rows[pageSize];
+      if (next === undefined) {
+        return;
+      }
+      startkey = next.id;
+    }
+  }
+
   /**
    * Saves many docs in one request; each result is a new rev, 'conflict', or another refusal of that doc alone
    * (a CHT validation, say) as a TransientError for the caller to retry it.

@@ -306,9 +306,9 @@ export class Worker {
   }
 
   /**
-   * Runs the transitions on one change (holding the doc's lock), then on the docs it releases; true when the
-   * doc was written back. A written doc releases nothing yet: its own write comes back through the feed and
-   * releases then, with the list of waiting docs read after the write.
+   * Runs the transitions on one change (holding the doc's lock), then, with the lock let go, on the docs it
+   * releases; true when the doc was written back. A doc listed as waiting after the list was read here is one
+   * whose own change is in flight: it reads this doc again under this doc's lock, so it sees what was written.
    */
   private async process(row: Pick<ChangeRow, 'id' | 'seq'>, known: Known | undefined, options: ProcessOptions = {}): Promise<boolean> {
     const { db, state } = this.deps;
@@ -319,13 +319,15 @@ export class Worker {
       }
       const info = known ? known.info : await state.info(row.id);
       const trusted = options.notBefore === undefined ? info : withoutRecordsBefore(info, options.notBefore);
-      return { doc, info, written: await this.answer({ id: row.id, seq: row.seq, doc, info: trusted }, info) };
+      // A doc that may not release here (a refresh) releases when its own write comes back through the feed.
+      const echo = options.release === false;
+      return { doc, info, written: await this.answer({ id: row.id, seq: row.seq, doc, info: trusted }, info, echo) };
     });
     if (outcome === undefined) {
       return false;
     }
     const { doc, info, written } = outcome;
-    if (!written && options.release !== false && this.releasesWaiting(doc)) {
+    if (options.release !== false && this.releasesWaiting(doc)) {
       for (const id of info?.waiting ?? []) {
         await this.process({ id, seq: row.seq }, undefined, { release: false });
       }
@@ -341,7 +343,7 @@ export class Worker {
    * Runs the matching transitions, records their answers on `stored` (the info as it is in the state db) and
    * writes the doc back; true when it was written.
    */
-  private async answer(change: Change, stored: Info | undefined): Promise<boolean> {
+  private async answer(change: Change, stored: Info | undefined, echo: boolean): Promise<boolean> {
     const { doc } = change;
     const answered: Transition[] = [];
     let changed = false;
@@ -361,14 +363,14 @@ export class Worker {
       answered.map((t) => [t.name, { inputs: t.inputsOf(doc), fields: ownedFieldsOf(doc, t.ownedFields), at }]),
     );
     await this.infoWriter.push(withRecords(stored, change.id, records));
-    return changed && (await this.writeBack(doc, answered));
+    return changed && (await this.writeBack(doc, answered, echo && this.releasesWaiting(doc)));
   }
 
   /**
    * Saves with the read `_rev` (batched with other answers ready at the same moment); on 409 re-reads and puts
-   * only the transitions' own fields on the latest revision.
+   * only the transitions' own fields on the latest revision. Its echo in the feed is passed over unless `echo`.
    */
-  private async writeBack(answered: Doc, transitions: readonly Transition[]): Promise<boolean> {
+  private async writeBack(answered: Doc, transitions: readonly Transition[], echo: boolean): Promise<boolean> {
     const { db, log } = this.deps;
     const ownedFields = transitions.flatMap((t) => t.ownedFields);
     let saved = await this.docWriter.push(answered);
@@ -390,8 +392,7 @@ export class Worker {
     if (saved instanceof TransientError) {
       throw saved;
     }
-    // A doc that releases others must come back through the feed to release them; any other echo is skipped.
-    if (!this.releasesWaiting(answered)) {
+    if (!echo) {
       this.ownWrites.set(answered._id, saved.rev);
     }
     return true;
