@@ -4,12 +4,24 @@ import type { Config } from './config';
 import { ConfigError } from './lib/errors';
 import { createTransitions } from './index';
 import { CouchDb } from './services/couch';
-import { HieClient } from './services/hie-client';
+import { HieClient, type ClientRegistry } from './services/hie-client';
 import { createHttp } from './services/http';
 import { StateStore } from './services/state-store';
+import type { WorkerObserver } from './worker/observer';
 import { Worker, type RunSummary } from './worker/worker';
 
-export async function runWorker(config: Config, log: Logger, options: { once: boolean; signal: AbortSignal }): Promise<RunSummary> {
+/** What several workers may share (one HIE token cache and look-up limit), and an optional observer. */
+export interface WorkerServices {
+  readonly registry: ClientRegistry;
+  readonly observer?: WorkerObserver;
+}
+
+export async function runWorker(
+  config: Config,
+  log: Logger,
+  options: { once: boolean; signal: AbortSignal },
+  services: WorkerServices = { registry: new HieClient(config.hie) },
+): Promise<RunSummary> {
   const http = createHttp({ baseURL: config.cht.url, timeoutMs: config.cht.timeoutMs, ...(config.cht.auth ? { auth: config.cht.auth } : {}) });
   const db = new CouchDb(http, config.cht.db);
   const access = await db.access();
@@ -20,6 +32,6 @@ export async function runWorker(config: Config, log: Logger, options: { once: bo
   }
   const state = new StateStore(new CouchDb(http, config.cht.stateDb), config.cht.db);
   await state.ensure();
-  const transitions = createTransitions({ registry: new HieClient(config.hie), config, log });
-  return new Worker({ db, state, transitions, settings: config.worker, log }).run(options);
+  const transitions = createTransitions({ registry: services.registry, config, log });
+  return new Worker({ db, state, transitions, settings: config.worker, log, observer: services.observer }).run(options);
 }

@@ -14,6 +14,7 @@ import type { CouchDb, ChangeRow } from '../services/couch';
 import type { StateStore } from '../services/state-store';
 import type { Change, Doc, Info, Seq, Transition, TransitionRecord } from '../types';
 import { backoffMs, type BackoffSettings } from './backoff';
+import type { WorkerObserver } from './observer';
 import { Progress, type Ticket } from './progress';
 import { Slots } from './slots';
 
@@ -40,6 +41,8 @@ export interface WorkerDeps {
   readonly settings: WorkerSettings;
   readonly log: Logger;
   readonly now?: () => number;
+  /** Told about feed reads, queue depth, answers and failures (for /metrics and /healthz); optional. */
+  readonly observer?: WorkerObserver;
 }
 
 export interface RunSummary {
@@ -82,7 +85,7 @@ function isDesignDoc(id: string): boolean {
 }
 
 /** Resolves after `ms`, or early (false) when the worker is stopping. */
-async function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+export async function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
   try {
     await delay(ms, undefined, { signal });
     return true;
@@ -128,6 +131,7 @@ export class Worker {
       if (page === undefined) {
         break;
       }
+      this.deps.observer?.feedRead(page.results.length < settings.batchSize);
       if (page.results.length === 0) {
         if (page.lastSeq !== feedSeq) {
           progress.skipTo(page.lastSeq);
@@ -189,12 +193,14 @@ export class Worker {
       })
       .finally(() => {
         run.inFlight.delete(task);
+        this.deps.observer?.queueDepth(run.inFlight.size);
         if (run.lastTaskOf.get(row.id) === task) {
           run.lastTaskOf.delete(row.id);
         }
       });
     run.lastTaskOf.set(row.id, task);
     run.inFlight.add(task);
+    this.deps.observer?.queueDepth(run.inFlight.size);
   }
 
   /**
@@ -212,6 +218,7 @@ export class Worker {
           return undefined;
         }
         const wait = backoffMs(attempt, settings.retry, error instanceof TransientError ? error.retryAfterMs : 0);
+        this.deps.observer?.transientFailure(reasonOf(error));
         log.warn({ reason: reasonOf(error), attempt, retryInMs: wait }, what);
         await sleep(wait, run.signal);
       }
@@ -244,6 +251,7 @@ export class Worker {
           run.progress.settle(ticket);
           return;
         }
+        this.deps.observer?.transientFailure(error.reason);
         if (run.once && attempt >= settings.maxAttempts) {
           log.warn({ doc: row.id, reason: error.reason, attempts: attempt }, 'change left for the next run');
           return;
@@ -283,6 +291,7 @@ export class Worker {
       answered.map((t) => [t.name, { inputs: t.inputsOf(doc), fields: ownedFieldsOf(doc, t.ownedFields), at }]),
     );
     await state.saveInfo(withRecords(info, row.id, records));
+    this.deps.observer?.answered(records);
     return changed && (await this.writeBack(doc, answered));
   }
 
