@@ -130,6 +130,24 @@ export class CouchDb {
     return found;
   }
 
+  /**
+   * One page of `_all_docs` with the docs, in id order: the first `limit` after the id `after` (from the start
+   * without one). `after` is the start key and dropped from the answer, so a page may hold `limit + 1` docs when
+   * that doc was deleted meanwhile; a page of fewer than `limit` is the last.
+   */
+  async allDocs(request: { readonly after?: string; readonly limit: number }): Promise<Doc[]> {
+    const { after, limit } = request;
+    const response = await this.request('all_docs', () =>
+      this.http.get<{ rows?: unknown }>(this.path('/_all_docs'), {
+        params: { include_docs: true, limit: after === undefined ? limit : limit + 1, ...(after === undefined ? {} : { startkey: JSON.stringify(after) }) },
+      }),
+    );
+    if (response.status !== 200 || !Array.isArray(response.data.rows)) {
+      throw new TransientError(`cht_all_docs_${response.status}`);
+    }
+    return (response.data.rows as Array<{ id: string; doc?: Doc | null }>).flatMap((row) => (row.id !== after && row.doc ? [row.doc] : []));
+  }
+
   /** Saves many docs in one request; each result is a new rev or 'conflict'. */
   async bulkSave(docs: readonly Doc[]): Promise<Array<{ rev: string } | 'conflict'>> {
     const response = await this.request('bulk_docs', () =>
