@@ -87,7 +87,7 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'run': {
       const { once } = options(rest, { once: { type: 'boolean', default: false } });
       const deployment = loadDeployment(process.env);
-      const summary = await runDeployment(deployment, createLogger(deployment.config.logLevel), { once, signal: stopSignal() });
+      const summary = await runDeployment(deployment, createLogger(deployment.instances[0].config.logLevel), { once, signal: stopSignal() });
       if (summary.unreadFeed !== undefined) {
         process.stderr.write(`echis-hie: the feed could not be read to its end (${summary.unreadFeed})\n`);
       }

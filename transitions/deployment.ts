@@ -23,10 +23,15 @@ export interface MetricsSettings {
   readonly healthMaxAgeMs: number;
 }
 
-export interface Deployment {
+/** A CHT instance and the configuration of its worker. */
+export interface InstanceConfig {
+  readonly name: string;
   readonly config: Config;
-  /** The instances of `CHT_INSTANCES_FILE`, or the one of `CHT_URL`. */
-  readonly instances: readonly [ChtInstance, ...ChtInstance[]];
+}
+
+export interface Deployment {
+  /** The instances of `CHT_INSTANCES_FILE`, or the one of `CHT_URL`; all alike but for `cht` and `referrals`. */
+  readonly instances: readonly [InstanceConfig, ...InstanceConfig[]];
   /** From `CHT_INSTANCES_FILE`: false keeps the single-instance behaviour of `CHT_URL` exactly. */
   readonly many: boolean;
   /** CR searches in flight at once across all instances. */
@@ -123,10 +128,13 @@ function metricsSettings(env: Env): MetricsSettings | undefined {
 
 export function loadDeployment(env: Env): Deployment {
   const many = chtInstances(env);
-  const instances = many ?? singleInstance(env);
+  if (many && optional(env, 'CHT_INSTANCE_URL') !== undefined) {
+    throw new ConfigError('CHT_INSTANCE_URL names one instance: with CHT_INSTANCES_FILE each instance is named by its own url');
+  }
+  const [first, ...others] = many ?? singleInstance(env);
+  const configOf = (instance: ChtInstance): InstanceConfig => ({ name: instance.name, config: loadConfig(env, instance) });
   return {
-    config: loadConfig(env, instances[0]),
-    instances,
+    instances: [configOf(first), ...others.map(configOf)],
     many: many !== undefined,
     hieConcurrency: integer(env, 'HIE_CONCURRENCY', 8, 1, 1000),
     metrics: metricsSettings(env),

@@ -5,7 +5,7 @@
  * 47 counties never ask the HIE 47 times as much. With `METRICS_PORT`, /metrics and /healthz run beside them.
  */
 import type { Logger } from 'pino';
-import type { ChtInstance, Deployment } from './deployment';
+import type { Deployment, InstanceConfig } from './deployment';
 import { ConfigError, reasonOf } from './lib/errors';
 import { Metrics } from './metrics/metrics';
 import { serveMetrics } from './metrics/server';
@@ -25,8 +25,7 @@ interface RunOptions {
  * mended on the CHT side while the others run) is tried again with backoff; with `once`, it is given up after
  * `RETRY_ATTEMPTS_ONCE` attempts and reported as unread. Once started, the worker retries its own reads.
  */
-async function runInstance(instance: ChtInstance, deployment: Deployment, services: WorkerServices, log: Logger, options: RunOptions): Promise<RunSummary> {
-  const config = { ...deployment.config, cht: instance };
+async function runInstance({ config }: InstanceConfig, services: WorkerServices, log: Logger, options: RunOptions): Promise<RunSummary> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await runWorker(config, log, options, services);
@@ -46,7 +45,7 @@ async function runInstance(instance: ChtInstance, deployment: Deployment, servic
 }
 
 /** The instances' summaries added up; an unread feed names its instance. */
-function combined(instances: readonly ChtInstance[], summaries: readonly RunSummary[]): RunSummary {
+function combined(instances: readonly InstanceConfig[], summaries: readonly RunSummary[]): RunSummary {
   const total: RunSummary = { changes: 0, written: 0, pending: 0, failed: 0 };
   const unread: string[] = [];
   summaries.forEach((summary, index) => {
@@ -66,16 +65,17 @@ export async function runDeployment(deployment: Deployment, log: Logger, options
   const metrics = endpoint ? new Metrics() : undefined;
   const server = endpoint && metrics ? await serveMetrics(metrics, endpoint, log) : undefined;
   try {
-    const hie = new HieClient(deployment.config.hie);
+    const [first] = deployment.instances;
+    const hie = new HieClient(first.config.hie);
     const timed = metrics ? metrics.timed(hie) : hie;
     if (!deployment.many) {
-      return await runWorker(deployment.config, log, options, { registry: timed, observer: metrics?.observer(deployment.instances[0].name) });
+      return await runWorker(first.config, log, options, { hie, registry: timed, observer: metrics?.observer(first.name) });
     }
     const slots = new Slots(deployment.hieConcurrency);
     const registry: ClientRegistry = { searchPatients: (type, number) => slots.use(() => timed.searchPatients(type, number)) };
     const summaries = await Promise.all(
       deployment.instances.map((instance) =>
-        runInstance(instance, deployment, { registry, observer: metrics?.observer(instance.name) }, log.child({ cht: instance.name }), options),
+        runInstance(instance, { hie, registry, observer: metrics?.observer(instance.name) }, log.child({ cht: instance.name }), options),
       ),
     );
     return combined(deployment.instances, summaries);

@@ -1,4 +1,4 @@
-/** Wires the configuration to the worker: the CHT and state databases, the HIE client and the transitions. */
+/** Wires the configuration to the worker: the CHT and state databases, the HIE and SHR clients and the transitions. */
 import type { Logger } from 'pino';
 import type { Config } from './config';
 import { ConfigError } from './lib/errors';
@@ -6,12 +6,17 @@ import { createTransitions } from './index';
 import { CouchDb } from './services/couch';
 import { HieClient, type ClientRegistry } from './services/hie-client';
 import { createHttp } from './services/http';
+import { ShrClient } from './services/shr-client';
 import { StateStore } from './services/state-store';
+import type { Contacts } from './types';
 import type { WorkerObserver } from './worker/observer';
 import { Worker, type RunSummary } from './worker/worker';
 
-/** What several workers may share (one HIE token cache and look-up limit), and an optional observer. */
+/** What the workers of many CHT instances share, and an optional observer; by default a worker's own HIE client. */
 export interface WorkerServices {
+  /** One HIE client: one token source for the CR and the SHR. */
+  readonly hie: HieClient;
+  /** The CR searches as the transitions make them: `hie` itself, or behind a shared limit and a timer. */
   readonly registry: ClientRegistry;
   readonly observer?: WorkerObserver;
 }
@@ -20,7 +25,7 @@ export async function runWorker(
   config: Config,
   log: Logger,
   options: { once: boolean; signal: AbortSignal },
-  services: WorkerServices = { registry: new HieClient(config.hie) },
+  services?: WorkerServices,
 ): Promise<RunSummary> {
   const http = createHttp({ baseURL: config.cht.url, timeoutMs: config.cht.timeoutMs, ...(config.cht.auth ? { auth: config.cht.auth } : {}) });
   const db = new CouchDb(http, config.cht.db);
@@ -32,6 +37,11 @@ export async function runWorker(
   }
   const state = new StateStore(new CouchDb(http, config.cht.stateDb), config.cht.db);
   await state.ensure();
-  const transitions = createTransitions({ registry: services.registry, config, log });
-  return new Worker({ db, state, transitions, settings: config.worker, log, observer: services.observer }).run(options);
+  const hie = services?.hie ?? new HieClient(config.hie);
+  const registry = services?.registry ?? hie;
+  // The SHR takes the same short-lived HIE token: one token source for both.
+  const shrHttp = createHttp({ baseURL: config.shr.url, timeoutMs: config.hie.timeoutMs, ...(config.hie.insecureTls ? { insecureTls: true } : {}) });
+  const shr = new ShrClient(shrHttp, hie.tokens, config.shr);
+  const transitions = (contacts: Contacts) => createTransitions({ registry, shr, state, config, log }, contacts);
+  return new Worker({ db, state, transitions, settings: config.worker, log, observer: services?.observer }).run(options);
 }

@@ -19,7 +19,7 @@ describe('deployment settings', () => {
     const deployment = loadDeployment({ ...hie, CHT_URL: 'https://w:pw@kisumu.echis.go.ke' });
     expect(deployment.many).to.equal(false);
     expect(deployment.instances.map((i) => i.name)).to.deep.equal(['kisumu.echis.go.ke']);
-    expect(deployment.config.cht).to.deep.include({ url: 'https://kisumu.echis.go.ke', auth: { username: 'w', password: 'pw' } });
+    expect(deployment.instances[0].config.cht).to.deep.include({ url: 'https://kisumu.echis.go.ke', auth: { username: 'w', password: 'pw' } });
     expect(deployment).to.include({ hieConcurrency: 8, metrics: undefined });
     expect(loadDeployment({ ...hie, CHT_URL: 'https://w:pw@kisumu.echis.go.ke', METRICS_PORT: '9464' }).metrics).to.deep.equal({ host: '127.0.0.1', port: 9464, healthMaxAgeMs: 60_000 });
   });
@@ -37,10 +37,12 @@ describe('deployment settings', () => {
       CHT_NAKURU_2_PASSWORD_FILE: path.join(secrets, 'password'),
     });
     expect(deployment.many).to.equal(true);
-    expect(deployment.instances.map((i) => [i.name, i.url, i.auth, i.db, i.stateDb])).to.deep.equal([
+    expect(deployment.instances.map(({ name, config }) => [name, config.cht.url, config.cht.auth, config.cht.db, config.cht.stateDb])).to.deep.equal([
       ['kisumu', 'https://kisumu.echis.go.ke', { username: 'shared', password: 'shared-pw' }, 'medic', 'medic-echis-hie'],
       ['nakuru-2', 'https://nakuru.echis.go.ke', { username: 'nakuru', password: 'nakuru-pw' }, 'medic', 'medic-echis-hie'],
     ]);
+    // Each instance's ServiceRequests name that instance.
+    expect(deployment.instances.map(({ config }) => config.referrals.instanceUrl)).to.deep.equal(['https://kisumu.echis.go.ke', 'https://nakuru.echis.go.ke']);
     // The report needs no HIE settings.
     expect(loadReportSettings({ CHT_INSTANCES_FILE: file, CHT_USERNAME: 'shared', CHT_PASSWORD: 'x' }).instances).to.have.length(2);
   });
@@ -55,6 +57,7 @@ describe('deployment settings', () => {
     expect(load([{ name: 'k', url: 'https://k' }], hie)).to.throw(ConfigError, /no credentials for CHT instance "k"/);
     expect(load([{ name: 'k', url: 'https://k' }], { ...shared, CHT_K_USERNAME: 'x' })).to.throw(ConfigError, /CHT_K_USERNAME and CHT_K_PASSWORD must be set together/);
     expect(load([{ name: 'k', url: 'https://k' }], { ...shared, CHT_URL: 'https://u:p@k' })).to.throw(ConfigError, /not both/);
+    expect(load([{ name: 'k', url: 'https://k' }], { ...shared, CHT_INSTANCE_URL: 'https://k' })).to.throw(ConfigError, /CHT_INSTANCE_URL names one instance/);
     expect(() => loadDeployment({ ...shared, CHT_INSTANCES_FILE: '/nonexistent/instances.json' })).to.throw(ConfigError, /readable JSON/);
   });
 });

@@ -32,9 +32,14 @@ export function isAnswered(change: Change, transition: Pick<Transition, 'name' |
   );
 }
 
+/** The info of a doc nothing was recorded for yet. */
+export function emptyInfo(docId: string): Info {
+  return { _id: infoId(docId), type: 'info', doc_id: docId, transitions: {} };
+}
+
 export function withRecords(info: Info | undefined, docId: string, records: Readonly<Record<string, TransitionRecord>>): Info {
   return {
-    ...(info ?? { _id: infoId(docId), type: 'info', doc_id: docId, transitions: {} }),
+    ...(info ?? emptyInfo(docId)),
     transitions: { ...info?.transitions, ...records },
   };
 }

@@ -12,7 +12,7 @@ import { reasonOf, TransientError } from '../lib/errors';
 import { ownedFieldsOf, reapplyOwnedFields, withRecords } from '../lib/records';
 import type { CouchDb, ChangeRow } from '../services/couch';
 import type { StateStore } from '../services/state-store';
-import type { Change, Doc, Info, Seq, Transition, TransitionRecord } from '../types';
+import type { Change, Contacts, Doc, Info, Seq, Transition, TransitionRecord } from '../types';
 import { backoffMs, type BackoffSettings } from './backoff';
 import type { WorkerObserver } from './observer';
 import { Progress, type Ticket } from './progress';
@@ -37,7 +37,8 @@ export interface WorkerSettings {
 export interface WorkerDeps {
   readonly db: CouchDb;
   readonly state: StateStore;
-  readonly transitions: readonly Transition[];
+  /** Made once the worker exists: a transition may work on other contacts through it (see `Contacts`). */
+  readonly transitions: (contacts: Contacts) => readonly Transition[];
   readonly settings: WorkerSettings;
   readonly log: Logger;
   readonly now?: () => number;
@@ -94,11 +95,36 @@ export async function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
   }
 }
 
+/** How `process` treats a doc: as a change from the feed, or refreshed for another doc's transition. */
+interface ProcessOptions {
+  /** Recorded answers are not trusted: the transitions answer again. */
+  readonly fresh?: boolean;
+  /** Run the docs this one releases (off when a waiting doc itself asked for the refresh). */
+  readonly release?: boolean;
+}
+
 export class Worker {
   private readonly now: () => number;
+  private readonly transitions: readonly Transition[];
+  /**
+   * Contacts refreshed for another doc's transition since the feed last caught up: what a feed page brought
+   * for them may be older than that refresh, so it is read again.
+   */
+  private readonly refreshed = new Set<string>();
 
   constructor(private readonly deps: WorkerDeps) {
     this.now = deps.now ?? Date.now;
+    const contacts: Contacts = {
+      get: (id) => deps.db.get(id),
+      refresh: async (id) => {
+        // In the asking change's own slot and not behind the contact's queue: waiting there could deadlock
+        // (that queue may be waiting for a slot); answering one contact twice is safe, as write-back is.
+        this.refreshed.add(id);
+        await this.process({ id, seq: 0 }, undefined, { fresh: true, release: false });
+        return deps.db.get(id);
+      },
+    };
+    this.transitions = deps.transitions(contacts);
   }
 
   /** Processes the feed from the saved checkpoint: to its end with `once`, else until `signal` aborts. */
@@ -133,6 +159,9 @@ export class Worker {
       }
       this.deps.observer?.feedRead(page.results.length < settings.batchSize);
       if (page.results.length === 0) {
+        if (inFlight.size === 0) {
+          this.refreshed.clear();
+        }
         if (page.lastSeq !== feedSeq) {
           progress.skipTo(page.lastSeq);
           feedSeq = page.lastSeq;
@@ -240,7 +269,7 @@ export class Worker {
     let known = first;
     for (let attempt = 1; !run.signal.aborted; attempt += 1) {
       try {
-        const written = await run.slots.use(() => this.process(row, known));
+        const written = await run.slots.use(() => this.process(row, known && !this.refreshed.has(row.id) ? known : undefined));
         run.summary.written += written ? 1 : 0;
         run.progress.settle(ticket);
         return;
@@ -264,18 +293,32 @@ export class Worker {
     }
   }
 
-  /** Runs the transitions on one change; true when the doc was written back. */
-  private async process(row: ChangeRow, known: Known | undefined): Promise<boolean> {
-    const { db, state, transitions } = this.deps;
+  /** Runs the transitions on one change, then on the docs it releases; true when the doc was written back. */
+  private async process(row: Pick<ChangeRow, 'id' | 'seq'>, known: Known | undefined, options: ProcessOptions = {}): Promise<boolean> {
+    const { db, state } = this.deps;
     const doc = known ? known.doc : await db.get(row.id);
     if (doc === undefined || doc._deleted) {
       return false;
     }
-    const info = known ? known.info : (await state.infos([row.id])).get(row.id);
-    const change: Change = { id: row.id, seq: row.seq, doc, info };
+    const info = known ? known.info : options.fresh ? undefined : await state.info(row.id);
+    const written = await this.answer({ id: row.id, seq: row.seq, doc, info });
+    if (options.release !== false && this.transitions.some((t) => t.releasesWaiting?.(doc))) {
+      // Read again after our own write: a doc listed as waiting meanwhile is then seen here or sees our write.
+      const waiting = (written ? await state.info(row.id) : info)?.waiting ?? [];
+      for (const id of waiting) {
+        await this.process({ id, seq: row.seq }, undefined, { release: false });
+      }
+    }
+    return written;
+  }
+
+  /** Runs the matching transitions, records their answers and writes the doc back; true when it was written. */
+  private async answer(change: Change): Promise<boolean> {
+    const { state } = this.deps;
+    const { doc } = change;
     const answered: Transition[] = [];
     let changed = false;
-    for (const transition of transitions) {
+    for (const transition of this.transitions) {
       if (transition.filter(change)) {
         changed = (await transition.onMatch(change)) || changed;
         answered.push(transition);
@@ -290,7 +333,7 @@ export class Worker {
     const records: Record<string, TransitionRecord> = Object.fromEntries(
       answered.map((t) => [t.name, { inputs: t.inputsOf(doc), fields: ownedFieldsOf(doc, t.ownedFields), at }]),
     );
-    await state.saveInfo(withRecords(info, row.id, records));
+    await state.saveInfo(withRecords(change.info, change.id, records));
     this.deps.observer?.answered(records);
     return changed && (await this.writeBack(doc, answered));
   }
