@@ -2,6 +2,7 @@
  * The coverage report as a table (for a terminal), CSV (one row per CHU, exactly the columns the Ministry
  * asked for), or JSON (the same rows per instance, with totals). Counts and place names and codes only.
  */
+import { textTable } from '../lib/text-table';
 import { addCounts, COLUMNS, zeroCounts, type Column, type Counts, type CoverageRow } from './coverage';
 
 export interface InstanceCoverage {
@@ -70,17 +71,6 @@ const HEADINGS: Readonly<Record<Column, string>> = {
   legacy_upi_only: 'UPI only',
   clients: 'clients',
 };
-
-/** Text columns left-aligned, counts right-aligned, two spaces apart. */
-export function textTable(rows: readonly (readonly (string | number)[])[]): string {
-  const widths: number[] = [];
-  for (const row of rows) {
-    row.forEach((cell, column) => (widths[column] = Math.max(widths[column] ?? 0, String(cell).length)));
-  }
-  return rows
-    .map((row) => row.map((cell, column) => (typeof cell === 'number' ? String(cell).padStart(widths[column] ?? 0) : cell.padEnd(widths[column] ?? 0))).join('  ').trimEnd())
-    .join('\n');
-}
 
 export function toTable(report: CoverageReport): string {
   const sections = report.instances.map(({ instance, rows }) => {
