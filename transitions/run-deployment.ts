@@ -36,7 +36,8 @@ async function runInstance({ config }: InstanceConfig, services: WorkerServices,
         return { changes: 0, written: 0, pending: 0, failed: 0, unreadFeed: reason };
       }
       const wait = backoffMs(attempt, config.worker.retry);
-      log.warn({ reason, attempt, retryInMs: wait }, 'CHT instance could not be started: will retry');
+      // A refused user or a missing database needs a person on the CHT side; a network failure may mend itself.
+      log[error instanceof ConfigError ? 'error' : 'warn']({ reason, attempt, retryInMs: wait }, 'CHT instance could not be started: will retry');
       if (!(await sleep(wait, options.signal))) {
         return { changes: 0, written: 0, pending: 0, failed: 0, unreadFeed: reason };
       }
