@@ -45,6 +45,12 @@ async function runInstance({ config }: InstanceConfig, services: WorkerServices,
   }
 }
 
+/** `registry` with at most `size` searches in flight, whichever instance's worker makes them. */
+export function limited(registry: ClientRegistry, size: number): ClientRegistry {
+  const slots = new Slots(size);
+  return { searchPatients: (type, number) => slots.use(() => registry.searchPatients(type, number)) };
+}
+
 /** The instances' summaries added up; an unread feed names its instance. */
 function combined(instances: readonly InstanceConfig[], summaries: readonly RunSummary[]): RunSummary {
   const total: RunSummary = { changes: 0, written: 0, pending: 0, failed: 0 };
@@ -72,8 +78,7 @@ export async function runDeployment(deployment: Deployment, log: Logger, options
     if (!deployment.many) {
       return await runWorker(first.config, log, options, { hie, registry: timed, observer: metrics?.observer(first.name) });
     }
-    const slots = new Slots(deployment.hieConcurrency);
-    const registry: ClientRegistry = { searchPatients: (type, number) => slots.use(() => timed.searchPatients(type, number)) };
+    const registry = limited(timed, deployment.hieConcurrency);
     const summaries = await Promise.all(
       deployment.instances.map((instance) =>
         runInstance(instance, { hie, registry, observer: metrics?.observer(instance.name) }, log.child({ cht: instance.name }), options),
