@@ -34,8 +34,6 @@ export interface Deployment {
   readonly instances: readonly [InstanceConfig, ...InstanceConfig[]];
   /** From `CHT_INSTANCES_FILE`: false keeps the single-instance behaviour of `CHT_URL` exactly. */
   readonly many: boolean;
-  /** CR searches in flight at once across all instances. */
-  readonly hieConcurrency: number;
   /** Undefined when `METRICS_PORT` is not set: no endpoint. */
   readonly metrics: MetricsSettings | undefined;
 }
@@ -136,7 +134,6 @@ export function loadDeployment(env: Env): Deployment {
   return {
     instances: [configOf(first), ...others.map(configOf)],
     many: many !== undefined,
-    hieConcurrency: integer(env, 'HIE_CONCURRENCY', 8, 1, 1000),
     metrics: metricsSettings(env),
   };
 }

@@ -1,8 +1,9 @@
 /**
  * Runs the deployment: the one instance of `CHT_URL` exactly as `runWorker` does, or one worker per instance of
  * `CHT_INSTANCES_FILE` (each its own feed, and its own checkpoint in its own state db), all sharing one HIE
- * client (one token cache: tokens are asked for only when needed) and one limit on CR searches in flight, so
- * 47 counties never ask the HIE 47 times as much. With `METRICS_PORT`, /metrics and /healthz run beside them.
+ * client: one token cache (tokens are asked for only when needed) and one cap on HIE requests in flight
+ * (`CONCURRENCY`), so 47 counties never ask the HIE 47 times as much. With `METRICS_PORT`, /metrics and /healthz
+ * run beside them.
  */
 import type { Logger } from 'pino';
 import type { Deployment, InstanceConfig } from './deployment';
@@ -10,9 +11,8 @@ import { ConfigError, reasonOf } from './lib/errors';
 import { Metrics } from './metrics/metrics';
 import { serveMetrics } from './metrics/server';
 import { runWorker, type WorkerServices } from './run';
-import { HieClient, type ClientRegistry } from './services/hie-client';
+import { HieClient } from './services/hie-client';
 import { backoffMs } from './worker/backoff';
-import { Slots } from './worker/slots';
 import { sleep, type RunSummary } from './worker/worker';
 
 interface RunOptions {
@@ -45,12 +45,6 @@ async function runInstance({ config }: InstanceConfig, services: WorkerServices,
   }
 }
 
-/** `registry` with at most `size` searches in flight, whichever instance's worker makes them. */
-export function limited(registry: ClientRegistry, size: number): ClientRegistry {
-  const slots = new Slots(size);
-  return { searchPatients: (type, number) => slots.use(() => registry.searchPatients(type, number)) };
-}
-
 /** The instances' summaries added up; an unread feed names its instance. */
 function combined(instances: readonly InstanceConfig[], summaries: readonly RunSummary[]): RunSummary {
   const total: RunSummary = { changes: 0, written: 0, pending: 0, failed: 0 };
@@ -78,10 +72,9 @@ export async function runDeployment(deployment: Deployment, log: Logger, options
     if (!deployment.many) {
       return await runWorker(first.config, log, options, { hie, registry: timed, observer: metrics?.observer(first.name) });
     }
-    const registry = limited(timed, deployment.hieConcurrency);
     const summaries = await Promise.all(
       deployment.instances.map((instance) =>
-        runInstance(instance, { hie, registry, observer: metrics?.observer(instance.name) }, log.child({ cht: instance.name }), options),
+        runInstance(instance, { hie, registry: timed, observer: metrics?.observer(instance.name) }, log.child({ cht: instance.name }), options),
       ),
     );
     return combined(deployment.instances, summaries);

@@ -14,9 +14,9 @@ import { Worker, type RunSummary } from './worker/worker';
 
 /** What the workers of many CHT instances share, and an optional observer; by default a worker's own HIE client. */
 export interface WorkerServices {
-  /** One HIE client: one token source for the CR and the SHR. */
+  /** One HIE client: one token source and one cap on requests in flight, for the CR and the SHR. */
   readonly hie: HieClient;
-  /** The CR searches as the transitions make them: `hie` itself, or behind a shared limit and a timer. */
+  /** The CR searches as the transitions make them: `hie` itself, or timed for the metrics. */
   readonly registry: ClientRegistry;
   readonly observer?: WorkerObserver;
 }
@@ -39,9 +39,9 @@ export async function runWorker(
   await state.ensure();
   const hie = services?.hie ?? new HieClient(config.hie);
   const registry = services?.registry ?? hie;
-  // The SHR takes the same short-lived HIE token: one token source for both.
+  // The SHR takes the same short-lived HIE token and counts against the same cap: one token source and one cap.
   const shrHttp = createHttp({ baseURL: config.shr.url, timeoutMs: config.hie.timeoutMs, ...(config.hie.insecureTls ? { insecureTls: true } : {}) });
-  const shr = new ShrClient(shrHttp, hie.tokens, config.shr);
+  const shr = new ShrClient(shrHttp, hie, config.shr);
   const transitions = (contacts: Contacts) => createTransitions({ registry, shr, state, config, log }, contacts);
   return new Worker({ db, state, transitions, settings: config.worker, log, observer: services?.observer }).run(options);
 }

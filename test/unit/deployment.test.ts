@@ -5,7 +5,6 @@ import path from 'node:path';
 import { loadDeployment, loadReportSettings } from '../../transitions/deployment';
 import { ConfigError } from '../../transitions/lib/errors';
 import { Metrics } from '../../transitions/metrics/metrics';
-import { limited } from '../../transitions/run-deployment';
 
 const hie = { HIE_URL: 'https://uat.dha.go.ke', HIE_USERNAME: 'u', HIE_PASSWORD: 'p' };
 
@@ -21,7 +20,7 @@ describe('deployment settings', () => {
     expect(deployment.many).to.equal(false);
     expect(deployment.instances.map((i) => i.name)).to.deep.equal(['kisumu.echis.go.ke']);
     expect(deployment.instances[0].config.cht).to.deep.include({ url: 'https://kisumu.echis.go.ke', auth: { username: 'w', password: 'pw' } });
-    expect(deployment).to.include({ hieConcurrency: 8, metrics: undefined });
+    expect(deployment.metrics).to.equal(undefined);
     expect(loadDeployment({ ...hie, CHT_URL: 'https://w:pw@kisumu.echis.go.ke', METRICS_PORT: '9464' }).metrics).to.deep.equal({ host: '127.0.0.1', port: 9464, healthMaxAgeMs: 60_000 });
   });
 
@@ -80,37 +79,5 @@ describe('health of the feeds', () => {
     now += 61_000;
     kisumu.feedRead(true);
     expect(metrics.health(60_000).body.instances).to.deep.include({ nakuru: { ok: false, reason: 'feed not read for 61 s' } });
-  });
-});
-
-describe('the shared limit on CR searches', () => {
-  it('keeps at most its size in flight, across callers, and passes answers and failures through', async () => {
-    let inFlight = 0;
-    let most = 0;
-    const releases: Array<() => void> = [];
-    const registry = limited(
-      {
-        searchPatients: async (_type, number) => {
-          inFlight += 1;
-          most = Math.max(most, inFlight);
-          await new Promise<void>((resolve) => releases.push(resolve));
-          inFlight -= 1;
-          if (number === 'bad') {
-            throw new Error('refused');
-          }
-          return { matches: 0, patients: [] };
-        },
-      },
-      2,
-    );
-    const searches = ['1', '2', 'bad', '4', '5'].map((number) => registry.searchPatients('National ID', number).then(() => 'ok', () => 'failed'));
-    // Release whatever is waiting until all are done: never more than two are let in at once.
-    const done = Promise.all(searches);
-    while (releases.length > 0 || inFlight > 0) {
-      await new Promise((resolve) => setImmediate(resolve));
-      releases.shift()?.();
-    }
-    expect(await done).to.deep.equal(['ok', 'ok', 'failed', 'ok', 'ok']);
-    expect(most).to.equal(2);
   });
 });
