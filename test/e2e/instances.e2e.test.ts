@@ -9,7 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import pino from 'pino';
-import { loadDeployment } from '../../transitions/deployment';
+import { loadDeployment, loadReportSettings } from '../../transitions/deployment';
+import { toCsv } from '../../transitions/report/formats';
+import { buildReport } from '../../transitions/report/report';
 import { runDeployment } from '../../transitions/run-deployment';
 import { splitCredentials } from '../../transitions/services/http';
 import { readSample } from '../../transitions/sandbox/sample';
@@ -81,10 +83,19 @@ describe('many CHT instances and operator signals, end to end', () => {
       const down = await getJson(`${url}/healthz`);
       expect(down.status).to.equal(503);
       expect(down.body.instances).to.deep.include({ 'nakuru-2': { ok: false, reason: 'feed never read' } });
+      const partial = await buildReport(loadReportSettings(env), log);
+      expect(partial.instances.map((i) => i.instance)).to.deep.equal(['kisumu']);
+      expect(partial.unreadable).to.deep.equal([{ instance: 'nakuru-2', reason: 'cht_unreachable' }]);
 
       await nakuru.restartCouch();
       await until(() => answered(nakuru));
       await until(async () => (await getJson(`${url}/healthz`)).status === 200);
+      // The report covers both, one after the other in the CSV (the sample is one county twice; real instances differ).
+      const both = await buildReport(loadReportSettings(env), log);
+      expect(both.unreadable).to.deep.equal([]);
+      const [kisumuRows, nakuruRows] = both.instances.map((i) => i.rows);
+      expect(nakuruRows).to.deep.equal(kisumuRows);
+      expect(toCsv(both).trimEnd().split('\r\n')).to.have.length(1 + 2 * (kisumuRows?.length ?? 0));
     } finally {
       controller.abort();
       rmSync(dir, { recursive: true, force: true });
