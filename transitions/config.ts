@@ -13,6 +13,7 @@ import type { ReferralSettings } from './referral-service-request';
 import type { HieSettings } from './services/hie-client';
 import type { ShrSettings } from './services/shr-client';
 import { splitCredentials } from './services/http';
+import type { BackoffSettings } from './worker/backoff';
 import type { WorkerSettings } from './worker/worker';
 
 export interface ChtSettings {
@@ -211,14 +212,20 @@ export function contactTypes(env: Env): readonly string[] {
   return types;
 }
 
-/** `cht` is the instance the worker runs for: by default the one of `CHT_URL` (see `instances.ts` for many). */
-export function loadConfig(env: Env, cht: ChtSettings = chtSettings(env)): Config {
-  const hie = httpUrl('HIE_URL', required(env, 'HIE_URL', 'the HIE base URL, e.g. https://uat.dha.go.ke'));
-  const concurrency = integer(env, 'CONCURRENCY', 8, 1, 1000);
+/** Backoff of transient failures, and the attempts a bounded run (`--once`, `report`) gives each. */
+export function retrySettings(env: Env): { readonly retry: BackoffSettings; readonly maxAttempts: number } {
   const retry = { baseMs: integer(env, 'RETRY_BASE_MS', 1_000, 1), maxMs: integer(env, 'RETRY_MAX_MS', 300_000, 1) };
   if (retry.baseMs > retry.maxMs) {
     throw new ConfigError('RETRY_BASE_MS must not be above RETRY_MAX_MS');
   }
+  return { retry, maxAttempts: integer(env, 'RETRY_ATTEMPTS_ONCE', 5, 1, 1000) };
+}
+
+/** `cht` is the instance the worker runs for: by default the one of `CHT_URL` (see `deployment.ts` for many). */
+export function loadConfig(env: Env, cht: ChtSettings = chtSettings(env)): Config {
+  const hie = httpUrl('HIE_URL', required(env, 'HIE_URL', 'the HIE base URL, e.g. https://uat.dha.go.ke'));
+  const concurrency = integer(env, 'CONCURRENCY', 8, 1, 1000);
+  const { retry, maxAttempts } = retrySettings(env);
   return {
     cht,
     hie: {
@@ -240,7 +247,7 @@ export function loadConfig(env: Env, cht: ChtSettings = chtSettings(env)): Confi
       pollMs: integer(env, 'FEED_POLL_MS', 5_000, 1),
       checkpointEveryMs: integer(env, 'CHECKPOINT_EVERY_MS', 5_000, 0),
       retry,
-      maxAttempts: integer(env, 'RETRY_ATTEMPTS_ONCE', 5, 1, 1000),
+      maxAttempts,
     },
     logLevel: logLevel(env),
   };

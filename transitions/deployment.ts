@@ -7,9 +7,10 @@
  * of `CHT_URL` is used exactly as before.
  */
 import { readFileSync } from 'node:fs';
-import { chtDatabases, chtSettings, contactTypes, integer, httpUrl, loadConfig, logLevel, optional, optionalSecret, type ChtSettings, type Config, type Env } from './config';
+import { chtDatabases, chtSettings, contactTypes, integer, httpUrl, loadConfig, logLevel, optional, optionalSecret, retrySettings, type ChtSettings, type Config, type Env } from './config';
 import { ConfigError } from './lib/errors';
 import type { LogLevel } from './logger';
+import type { BackoffSettings } from './worker/backoff';
 
 export interface ChtInstance extends ChtSettings {
   /** Names the instance in logs, metrics (label `cht`) and the report. */
@@ -42,6 +43,9 @@ export interface ReportSettings {
   readonly instances: readonly ChtInstance[];
   readonly contactTypes: readonly string[];
   readonly batchSize: number;
+  /** A page read that fails is tried again with this backoff, up to `maxAttempts` times in all. */
+  readonly retry: BackoffSettings;
+  readonly maxAttempts: number;
   readonly logLevel: LogLevel;
 }
 
@@ -144,6 +148,7 @@ export function loadReportSettings(env: Env): ReportSettings {
     instances: chtInstances(env) ?? singleInstance(env),
     contactTypes: contactTypes(env),
     batchSize: integer(env, 'REPORT_BATCH_SIZE', 1000, 1, 10_000),
+    ...retrySettings(env),
     logLevel: logLevel(env),
   };
 }

@@ -1,7 +1,12 @@
 import { expect } from 'chai';
+import sinon from 'sinon';
+import { TransientError } from '../../transitions/lib/errors';
 import { CoverageCounter, hasLegacyUpiOnly, lineageIds, stateOf, UNKNOWN } from '../../transitions/report/coverage';
 import { toCsv, toTable } from '../../transitions/report/formats';
+import { countCoverage } from '../../transitions/report/report';
+import { CouchDb } from '../../transitions/services/couch';
 import type { Doc } from '../../transitions/types';
+import { silentLog } from '../helpers/servers';
 
 const settings = { contactTypes: ['f_client'] };
 
@@ -114,5 +119,41 @@ describe('coverage counting rules', () => {
     ]);
     const table = toTable({ generatedAt: '', instances: [{ instance: 'kisumu', rows }], unreadable: [{ instance: 'nakuru', reason: 'cht_unreachable' }] });
     expect(table).to.match(/^kisumu\ncounty/).and.to.include('total').and.to.include('nakuru: not read (cht_unreachable)');
+  });
+});
+
+describe('reading a database for the report', () => {
+  const settings = { instances: [], contactTypes: ['f_client'], batchSize: 2, retry: { baseMs: 1, maxMs: 1 }, maxAttempts: 2, logLevel: 'silent' as const };
+  const docs: Doc[] = [...places, client('c1', 'chu-1', 'sub-a', identified)];
+
+  /** A database of `docs` whose first `failures` page reads fail. */
+  function flakyDb(failures: number): { db: CouchDb; reads: Array<string | undefined> } {
+    const reads: Array<string | undefined> = [];
+    const db = sinon.createStubInstance(CouchDb);
+    db.allDocs.callsFake(({ after, limit }) => {
+      reads.push(after);
+      if (reads.length <= failures) {
+        return Promise.reject(new TransientError('cht_unreachable'));
+      }
+      const sorted = [...docs].sort((a, b) => (a._id < b._id ? -1 : 1));
+      const from = after === undefined ? 0 : sorted.findIndex((doc) => doc._id > after);
+      return Promise.resolve(from < 0 ? [] : sorted.slice(from, from + limit));
+    });
+    return { db, reads };
+  }
+
+  it('reads page after page from the last id, and tries a failed page again', async () => {
+    const { db, reads } = flakyDb(1);
+    const counter = new CoverageCounter(settings);
+    expect(await countCoverage(db, counter, settings, silentLog)).to.equal(docs.length);
+    expect(reads).to.deep.equal([undefined, undefined, 'chu-1', 'chu-empty', 'sub-a']);
+    expect(counter.rows().find((row) => row.chu_code === '612302')?.counts.clients).to.equal(1);
+  });
+
+  it('gives up after RETRY_ATTEMPTS_ONCE failed reads of a page', async () => {
+    const { db } = flakyDb(2);
+    let error: unknown;
+    await countCoverage(db, new CoverageCounter(settings), settings, silentLog).catch((e: unknown) => (error = e));
+    expect(error).to.be.instanceOf(TransientError);
   });
 });
