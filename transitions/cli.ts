@@ -4,19 +4,25 @@
  * (see the README); secrets never from the command line. Exit codes: 0 done, 1 work left or a failure,
  * 2 a usage or configuration error (one line on stderr).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { loadConfig, logLevel, optionalSecret } from './config';
-import { report, runBench, writeJson } from './bench/bench';
+import { describeBench, runBench, writeJson } from './bench/bench';
+import { logLevel, optionalSecret } from './config';
+import { loadDeployment, loadReportSettings } from './deployment';
 import { runDemo } from './demo';
 import { ConfigError, reasonOf } from './lib/errors';
 import { createLogger } from './logger';
-import { runWorker } from './run';
+import { FORMATS, type Format } from './report/formats';
+import { buildReport, render } from './report/report';
+import { runDeployment } from './run-deployment';
 import { SANDBOX_DEFAULTS, startSandbox } from './sandbox/hie-sandbox';
 
 const USAGE = `usage:
   echis-hie run [--once]        follow the CHT feed and look clients up in the Client Registry
                                 (--once: up to the feed's end, then exit 0, or 1 when changes are left pending)
+  echis-hie report [--format table|csv|html|json] [--out FILE]
+                                clients per county, sub-county and CHU by Client Registry state (default: table
+                                on stdout); exit 1 when an instance could not be read
   echis-hie sandbox --patients FILE [--port N] [--latency-ms N] [--max-in-flight N]
                                 a local HIE Client Registry for demos and tests (HIE_USERNAME, HIE_PASSWORD and
                                 HIE_AUTH_KEY default to ${SANDBOX_DEFAULTS.username}/${SANDBOX_DEFAULTS.password}/${SANDBOX_DEFAULTS.authKey})
@@ -84,8 +90,8 @@ async function main(argv: readonly string[]): Promise<number> {
   switch (command) {
     case 'run': {
       const { once } = options(rest, { once: { type: 'boolean', default: false } });
-      const config = loadConfig(process.env);
-      const summary = await runWorker(config, createLogger(config.logLevel), { once, signal: stopSignal() });
+      const deployment = loadDeployment(process.env);
+      const summary = await runDeployment(deployment, createLogger(deployment.instances[0].config.logLevel), { once, signal: stopSignal() });
       if (summary.unreadFeed !== undefined) {
         process.stderr.write(`echis-hie: the feed could not be read to its end (${summary.unreadFeed})\n`);
       }
@@ -94,6 +100,21 @@ async function main(argv: readonly string[]): Promise<number> {
         return once ? 1 : 0;
       }
       return 0;
+    }
+    case 'report': {
+      const values = options(rest, { format: { type: 'string', default: 'table' }, out: { type: 'string' } });
+      if (!(FORMATS as readonly string[]).includes(values.format)) {
+        throw new ConfigError(`--format must be one of ${FORMATS.join(', ')}`);
+      }
+      const settings = loadReportSettings(process.env);
+      const report = await buildReport(settings, createLogger(settings.logLevel));
+      const text = render(report, values.format as Format);
+      if (values.out === undefined) {
+        process.stdout.write(text);
+      } else {
+        writeFileSync(values.out, text);
+      }
+      return report.unreadable.length > 0 ? 1 : 0;
     }
     case 'sandbox': {
       const values = options(rest, { patients: { type: 'string' }, port: { type: 'string' }, 'latency-ms': { type: 'string' }, 'max-in-flight': { type: 'string' } });
@@ -133,7 +154,7 @@ async function main(argv: readonly string[]): Promise<number> {
       }
       const log = createLogger(logLevel({ LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' }));
       const result = await runBench(bench, (text) => process.stderr.write(`bench: ${text}\n`), log);
-      process.stdout.write(`${report(result)}\n`);
+      process.stdout.write(`${describeBench(result)}\n`);
       if (values.json !== undefined) {
         writeJson(values.json, result);
       }

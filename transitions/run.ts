@@ -4,14 +4,29 @@ import type { Config } from './config';
 import { ConfigError } from './lib/errors';
 import { createTransitions } from './index';
 import { CouchDb } from './services/couch';
-import { HieClient } from './services/hie-client';
+import { HieClient, type ClientRegistry } from './services/hie-client';
 import { createHttp } from './services/http';
 import { ShrClient } from './services/shr-client';
 import { StateStore } from './services/state-store';
 import type { Contacts } from './types';
+import type { WorkerObserver } from './worker/observer';
 import { Worker, type RunSummary } from './worker/worker';
 
-export async function runWorker(config: Config, log: Logger, options: { once: boolean; signal: AbortSignal }): Promise<RunSummary> {
+/** What the workers of many CHT instances share, and an optional observer; by default a worker's own HIE client. */
+export interface WorkerServices {
+  /** One HIE client: one token source and one cap on requests in flight, for the CR and the SHR. */
+  readonly hie: HieClient;
+  /** The CR searches as the transitions make them: `hie` itself, or timed for the metrics. */
+  readonly registry: ClientRegistry;
+  readonly observer?: WorkerObserver;
+}
+
+export async function runWorker(
+  config: Config,
+  log: Logger,
+  options: { once: boolean; signal: AbortSignal },
+  services?: WorkerServices,
+): Promise<RunSummary> {
   const http = createHttp({ baseURL: config.cht.url, timeoutMs: config.cht.timeoutMs, ...(config.cht.auth ? { auth: config.cht.auth } : {}) });
   const db = new CouchDb(http, config.cht.db);
   const access = await db.access();
@@ -22,10 +37,11 @@ export async function runWorker(config: Config, log: Logger, options: { once: bo
   }
   const state = new StateStore(new CouchDb(http, config.cht.stateDb), config.cht.db);
   await state.ensure();
-  const registry = new HieClient(config.hie);
+  const hie = services?.hie ?? new HieClient(config.hie);
+  const registry = services?.registry ?? hie;
   // The SHR takes the same short-lived HIE token and counts against the same cap: one token source and one cap.
   const shrHttp = createHttp({ baseURL: config.shr.url, timeoutMs: config.hie.timeoutMs, ...(config.hie.insecureTls ? { insecureTls: true } : {}) });
-  const shr = new ShrClient(shrHttp, registry, config.shr);
+  const shr = new ShrClient(shrHttp, hie, config.shr);
   const transitions = (contacts: Contacts) => createTransitions({ registry, shr, state, config, log }, contacts);
-  return new Worker({ db, state, transitions, settings: config.worker, log }).run(options);
+  return new Worker({ db, state, transitions, settings: config.worker, log, observer: services?.observer }).run(options);
 }

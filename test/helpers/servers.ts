@@ -23,6 +23,9 @@ export interface TestServers {
   /** The environment `echis-hie run` needs to use these servers. */
   readonly env: Readonly<Record<'CHT_URL' | 'HIE_URL', string>> & Readonly<Record<string, string>>;
   config(overrides?: Record<string, string>): Config;
+  /** Stops the CouchDB-protocol server and starts it again on the same port and data: an instance briefly down. */
+  stopCouch(): Promise<void>;
+  restartCouch(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -34,7 +37,9 @@ export function dbClient(serverUrl: string, name: string): CouchDb {
 /** `contacts` default to the sample's; `reports` (referral reports) to none. */
 export async function startServers(options: { contacts?: Doc[]; reports?: Doc[]; sandbox?: Partial<SandboxOptions> } = {}): Promise<TestServers> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'echis-hie-test-'));
-  const couch = await startCouch({ dataDir, admin: { username: 'admin', password: randomBytes(8).toString('hex') } });
+  const admin = { username: 'admin', password: randomBytes(8).toString('hex') };
+  let couch = await startCouch({ dataDir, admin });
+  const port = Number(new URL(couch.url).port);
   const sandbox = await startSandbox({ ...SANDBOX_DEFAULTS, patients: readSample<unknown[]>('registry-patients.json'), ...options.sandbox });
   const medic = dbClient(couch.url, 'medic');
   await medic.create();
@@ -49,13 +54,19 @@ export async function startServers(options: { contacts?: Doc[]; reports?: Doc[];
     CHECKPOINT_EVERY_MS: '0',
   };
   return {
-    couch,
+    get couch() {
+      return couch;
+    },
     sandbox,
     medic,
     stateDb: dbClient(couch.url, 'medic-echis-hie'),
     dataDir,
     env,
     config: (overrides = {}) => loadConfig({ ...env, ...overrides }),
+    stopCouch: () => couch.close(),
+    restartCouch: async () => {
+      couch = await startCouch({ dataDir, admin, port });
+    },
     close: async () => {
       await sandbox.close();
       await couch.close();

@@ -186,7 +186,7 @@ export async function runBench(options: BenchOptions, progress: (text: string) =
 }
 
 /** The short table `bench` prints, with the targets of the benchmark issue. */
-export function report(result: BenchResult): string {
+export function describeBench(result: BenchResult): string {
   const mark = (ok: boolean): string => (ok ? 'met' : 'NOT met');
   const share = result.worker_per_s / result.limit_per_s;
   const speedup = result.worker_per_s / result.baseline_per_s;

@@ -34,6 +34,7 @@ export type Reply =
   | { readonly type: 'error'; readonly reason: string };
 
 const SEED_BATCH = 2000;
+const VERIFY_PAGE = 1000;
 
 function reply(message: Reply): void {
   process.send?.(message);
@@ -66,9 +67,12 @@ async function verify(db: CouchDb, expected: ReadonlyMap<string, ClientRegistryR
   let checked = 0;
   const examples: string[] = [];
   let wrong = 0;
-  for await (const doc of db.allDocs(1000)) {
-    const answer = expected.get(doc._id);
-    if (answer !== undefined) {
+  for (let page = await db.allDocs({ limit: VERIFY_PAGE }); page.length > 0; page = await db.allDocs({ after: page.at(-1)?._id, limit: VERIFY_PAGE })) {
+    for (const doc of page) {
+      const answer = expected.get(doc._id);
+      if (answer === undefined) {
+        continue;
+      }
       checked += 1;
       if (!isDeepStrictEqual(doc.client_registry ?? null, answer)) {
         wrong += 1;

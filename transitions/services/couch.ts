@@ -130,27 +130,22 @@ export class CouchDb {
     return found;
   }
 
-  /** Every doc (design docs too), read `pageSize` at a time in id order: memory stays flat on a million docs. */
-  async *allDocs(pageSize: number): AsyncGenerator<Doc> {
-    let startkey: string | undefined;
-    for (;;) {
-      const params = { include_docs: true, limit: pageSize + 1, ...(startkey === undefined ? {} : { startkey: JSON.stringify(startkey) }) };
-      const response = await this.request('all_docs', () => this.http.get<{ rows?: Array<{ id: string; doc?: Doc }> }>(this.path('/_all_docs'), { params }));
-      const rows = response.data.rows;
-      if (response.status !== 200 || !Array.isArray(rows)) {
-        throw new TransientError(`cht_all_docs_${response.status}`);
-      }
-      for (const row of rows.slice(0, pageSize)) {
-        if (row.doc) {
-          yield row.doc;
-        }
-      }
-      const next = rows[pageSize];
-      if (next === undefined) {
-        return;
-      }
-      startkey = next.id;
+  /**
+   * One page of `_all_docs` with the docs, in id order: the first `limit` after the id `after` (from the start
+   * without one). `after` is the start key and dropped from the answer, so a page may hold `limit + 1` docs when
+   * that doc was deleted meanwhile; a page of fewer than `limit` is the last.
+   */
+  async allDocs(request: { readonly after?: string; readonly limit: number }): Promise<Doc[]> {
+    const { after, limit } = request;
+    const response = await this.request('all_docs', () =>
+      this.http.get<{ rows?: unknown }>(this.path('/_all_docs'), {
+        params: { include_docs: true, limit: after === undefined ? limit : limit + 1, ...(after === undefined ? {} : { startkey: JSON.stringify(after) }) },
+      }),
+    );
+    if (response.status !== 200 || !Array.isArray(response.data.rows)) {
+      throw new TransientError(`cht_all_docs_${response.status}`);
     }
+    return (response.data.rows as Array<{ id: string; doc?: Doc | null }>).flatMap((row) => (row.id !== after && row.doc ? [row.doc] : []));
   }
 
   /**

@@ -18,6 +18,7 @@ import type { Change, Contacts, Doc, Info, Seq, Transition, TransitionRecord } f
 import { backoffMs, type BackoffSettings } from './backoff';
 import { Batcher } from './batcher';
 import { DocLocks } from './doc-locks';
+import type { WorkerObserver } from './observer';
 import { Progress, type Ticket } from './progress';
 
 export interface WorkerSettings {
@@ -42,6 +43,8 @@ export interface WorkerDeps {
   readonly settings: WorkerSettings;
   readonly log: Logger;
   readonly now?: () => number;
+  /** Told about feed reads, queue depth, answers and failures (for /metrics and /healthz); optional. */
+  readonly observer?: WorkerObserver;
 }
 
 export interface RunSummary {
@@ -83,7 +86,7 @@ function isDesignDoc(id: string): boolean {
 }
 
 /** Resolves after `ms`, or early (false) when the worker is stopping. */
-async function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+export async function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
   try {
     await delay(ms, undefined, { signal });
     return true;
@@ -161,6 +164,7 @@ export class Worker {
       if (page === undefined) {
         break;
       }
+      this.deps.observer?.feedRead(page.results.length < settings.batchSize);
       if (page.results.length === 0) {
         if (inFlight.size === 0) {
           // Caught up with nothing in flight: every echo and refresh has been seen.
@@ -238,12 +242,14 @@ export class Worker {
       })
       .finally(() => {
         run.inFlight.delete(task);
+        this.deps.observer?.queueDepth(run.inFlight.size);
         if (run.lastTaskOf.get(row.id) === task) {
           run.lastTaskOf.delete(row.id);
         }
       });
     run.lastTaskOf.set(row.id, task);
     run.inFlight.add(task);
+    this.deps.observer?.queueDepth(run.inFlight.size);
   }
 
   /**
@@ -261,6 +267,7 @@ export class Worker {
           return undefined;
         }
         const wait = backoffMs(attempt, settings.retry, error instanceof TransientError ? error.retryAfterMs : 0);
+        this.deps.observer?.transientFailure(reasonOf(error));
         log.warn({ reason: reasonOf(error), attempt, retryInMs: wait }, what);
         await sleep(wait, run.signal);
       }
@@ -293,6 +300,7 @@ export class Worker {
           run.progress.settle(ticket);
           return;
         }
+        this.deps.observer?.transientFailure(error.reason);
         if (run.once && attempt >= settings.maxAttempts) {
           log.warn({ doc: row.id, reason: error.reason, attempts: attempt }, 'change left for the next run');
           return;
@@ -363,6 +371,7 @@ export class Worker {
       answered.map((t) => [t.name, { inputs: t.inputsOf(doc), fields: ownedFieldsOf(doc, t.ownedFields), at }]),
     );
     await this.infoWriter.push(withRecords(stored, change.id, records));
+    this.deps.observer?.answered(records);
     return changed && (await this.writeBack(doc, answered, echo && this.releasesWaiting(doc)));
   }
 
