@@ -15,7 +15,8 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 
-const ROOT = path.join(__dirname, '..');
+// CHT_SOURCE_DIR and CHT_BUILD_DIR let the tests build a modified copy of the project elsewhere.
+const ROOT = process.env.CHT_SOURCE_DIR ? path.resolve(process.env.CHT_SOURCE_DIR) : path.join(__dirname, '..');
 const BUILD = process.env.CHT_BUILD_DIR ? path.resolve(process.env.CHT_BUILD_DIR) : path.join(ROOT, 'build');
 const PROJECT = path.join(BUILD, 'project');
 const ARCHIVE = path.join(BUILD, 'archive');

@@ -35,8 +35,10 @@ const message = (en, sw) => ({ 'constraint_message::en': en, 'constraint_message
 
 /** The identification rules of transitions/lib/identification.ts, as XPath over the typed number. */
 const ID_NUMBER = "translate(., ' -', '')";
-const ID_CONSTRAINT = `if(\${identification_type} = 'national_id', regex(${ID_NUMBER}, '^[0-9]{1,32}$'), regex(${ID_NUMBER}, '^[A-Za-z0-9]{1,32}$'))`;
 const HAS_ID_TYPE = "${identification_type} != 'none' and ${identification_type} != ''";
+// Always relevant, so that choosing "no document" on an edit saves an empty number (the CHT keeps the old
+// value of a field an edit form leaves out): the number must then be cleared.
+const ID_CONSTRAINT = `if(${HAS_ID_TYPE}, if(\${identification_type} = 'national_id', regex(${ID_NUMBER}, '^[0-9]{1,32}$'), regex(${ID_NUMBER}, '^[A-Za-z0-9]{1,32}$')), . = '')`;
 const ID_TYPES = ['national_id', 'birth_certificate', 'passport', 'alien_card', 'refugee_id'];
 
 
@@ -85,16 +87,15 @@ const clientQuestions = (edit) => {
       ...hint('The document whose number is checked in the national Client Registry', 'Hati ambayo nambari yake itathibitishwa kwenye Sajili ya Wateja ya kitaifa'),
     }],
     ['string', 'identification_number', {
-      ...label('Identification number', 'Nambari ya utambulisho'), required: 'yes',
-      relevant: HAS_ID_TYPE,
+      ...label('Identification number', 'Nambari ya utambulisho'), required: HAS_ID_TYPE,
       ...hint(
-        'National ID: digits only, e.g. 12345678 (keep leading zeros). Birth certificate, passport, alien card, refugee ID: letters and digits. Spaces and hyphens are ignored; at most 32 characters.',
-        'Kitambulisho cha taifa: tarakimu tu, mfano 12345678 (usiondoe sifuri za mwanzo). Cheti cha kuzaliwa, pasipoti, kadi ya mgeni, kitambulisho cha mkimbizi: herufi na tarakimu. Nafasi na vistari havihesabiwi; herufi 32 au chini.',
+        'National ID: digits only, e.g. 12345678 (keep leading zeros). Birth certificate, passport, alien card, refugee ID: letters and digits. Spaces and hyphens are ignored; at most 32 characters. Leave empty when there is no document.',
+        'Kitambulisho cha taifa: tarakimu tu, mfano 12345678 (usiondoe sifuri za mwanzo). Cheti cha kuzaliwa, pasipoti, kadi ya mgeni, kitambulisho cha mkimbizi: herufi na tarakimu. Nafasi na vistari havihesabiwi; herufi 32 au chini. Acha wazi kama hakuna hati.',
       ),
       constraint: ID_CONSTRAINT,
       ...message(
-        'Not a valid number for this document: national ID digits only; other documents letters and digits; at most 32 characters',
-        'Nambari si sahihi kwa hati hii: kitambulisho cha taifa ni tarakimu tu; hati nyingine herufi na tarakimu; herufi 32 au chini',
+        'Not a valid number for this document: national ID digits only; other documents letters and digits; at most 32 characters; empty when there is no document',
+        'Nambari si sahihi kwa hati hii: kitambulisho cha taifa ni tarakimu tu; hati nyingine herufi na tarakimu; herufi 32 au chini; wazi kama hakuna hati',
       ),
     }],
   ];
