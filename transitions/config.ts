@@ -8,7 +8,10 @@ import { DEFAULT_IDENTIFIER_TYPES, type IdentifierTypeMap } from './lib/identifi
 import { ConfigError } from './lib/errors';
 import { LOG_LEVELS, type LogLevel } from './logger';
 import type { ClientRegistrySettings } from './client-registry';
+import { DEFAULT_REFERRAL_CODES_FILE, loadReferralCodes } from './lib/referral-codes';
+import type { ReferralSettings } from './referral-service-request';
 import type { HieSettings } from './services/hie-client';
+import type { ShrSettings } from './services/shr-client';
 import { splitCredentials } from './services/http';
 import type { WorkerSettings } from './worker/worker';
 
@@ -24,7 +27,9 @@ export interface ChtSettings {
 export interface Config {
   readonly cht: ChtSettings;
   readonly hie: HieSettings;
+  readonly shr: ShrSettings;
   readonly clientRegistry: ClientRegistrySettings;
+  readonly referrals: ReferralSettings;
   readonly worker: WorkerSettings;
   readonly logLevel: LogLevel;
 }
@@ -131,6 +136,49 @@ function identifierTypes(env: Env): IdentifierTypeMap {
   return { ...DEFAULT_IDENTIFIER_TYPES, ...overrides };
 }
 
+/** An identifier system: a URL, or omitted from the ServiceRequest when not set. */
+function optionalSystem(env: Env, name: string): string | undefined {
+  const text = optional(env, name);
+  if (text !== undefined && !/^(https?|urn):\S+$/.test(text)) {
+    throw new ConfigError(`${name} must be a URL or URN`);
+  }
+  return text;
+}
+
+function timeZone(env: Env): string {
+  const zone = optional(env, 'REFERRAL_TIME_ZONE') ?? 'Africa/Nairobi';
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+  } catch {
+    throw new ConfigError('REFERRAL_TIME_ZONE must be an IANA time zone, e.g. Africa/Nairobi');
+  }
+  return zone;
+}
+
+function referrals(env: Env, chtUrl: string): ReferralSettings {
+  const forms = (optional(env, 'REFERRAL_FORMS') ?? 'referral').split(',').map((f) => f.trim()).filter((f) => f !== '');
+  if (forms.length === 0) {
+    throw new ConfigError('REFERRAL_FORMS must name at least one form');
+  }
+  return {
+    forms,
+    instanceUrl: httpUrl('CHT_INSTANCE_URL', optional(env, 'CHT_INSTANCE_URL') ?? new URL(chtUrl).origin).url,
+    crIdSystem: optionalSystem(env, 'CR_ID_SYSTEM'),
+    facilitySystem: optionalSystem(env, 'FACILITY_ID_SYSTEM'),
+    chuSystem: optionalSystem(env, 'CHU_ID_SYSTEM'),
+    timeZone: timeZone(env),
+    codes: loadReferralCodes(optional(env, 'REFERRAL_CODES_FILE') ?? DEFAULT_REFERRAL_CODES_FILE),
+  };
+}
+
+function servicePath(env: Env): string {
+  const text = optional(env, 'SHR_SERVICE_REQUEST_PATH') ?? '/fhir/R4/ServiceRequest';
+  if (!/^\/[^?#\s]*$/.test(text)) {
+    throw new ConfigError('SHR_SERVICE_REQUEST_PATH must be a path starting with /, e.g. /fhir/R4/ServiceRequest');
+  }
+  return text;
+}
+
 export function logLevel(env: Env): LogLevel {
   const level = optional(env, 'LOG_LEVEL') ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(level)) {
@@ -166,11 +214,13 @@ export function loadConfig(env: Env): Config {
       timeoutMs: integer(env, 'HIE_TIMEOUT_MS', 10_000, 1),
       tokenTtlMs: integer(env, 'HIE_TOKEN_TTL_S', 20, 1, 86_400) * 1000,
       insecureTls: flag(env, 'HIE_INSECURE_TLS'),
+      concurrency,
     },
+    shr: { url: httpUrl('SHR_URL', optional(env, 'SHR_URL') ?? hie.url).url, serviceRequestPath: servicePath(env) },
     clientRegistry: { contactTypes, identifierTypes: identifierTypes(env) },
+    referrals: referrals(env, cht.url),
     worker: {
       batchSize: integer(env, 'BATCH_SIZE', 200, 1, 10_000),
-      concurrency,
       maxQueued: integer(env, 'MAX_QUEUED', Math.max(1000, concurrency * 4), 1, 1_000_000),
       pollMs: integer(env, 'FEED_POLL_MS', 5_000, 1),
       checkpointEveryMs: integer(env, 'CHECKPOINT_EVERY_MS', 5_000, 0),

@@ -1,7 +1,8 @@
 /**
  * `npm run demo`: the main job on the embedded default. Starts the embedded CouchDB-protocol server seeded
- * with the eCHIS sample contacts and the HIE sandbox with the sample registry, runs the worker until the feed
- * is drained, prints every client with its `client_registry` beside the expected one, and stops everything.
+ * with the eCHIS sample contacts and referral reports and the HIE sandbox with the sample registry, runs the
+ * worker until the feed is drained, prints every client with its `client_registry` and every referral with the
+ * ServiceRequest the sandbox SHR holds for it, each beside the expected one, and stops everything.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,9 +17,9 @@ import { textOf } from './lib/fields';
 import { runWorker } from './run';
 import { CouchDb } from './services/couch';
 import { createHttp, splitCredentials } from './services/http';
-import { SANDBOX_DEFAULTS, startSandbox } from './sandbox/hie-sandbox';
+import { SANDBOX_DEFAULTS, startSandbox, type StoredServiceRequest } from './sandbox/hie-sandbox';
 import { readSample } from './sandbox/sample';
-import type { ClientRegistryResult, Doc } from './types';
+import type { ClientRegistryResult, Doc, ServiceRequestResult } from './types';
 
 /** Enough of a number to recognise it on screen, not enough to use it. */
 function maskNumber(value: unknown): string {
@@ -34,6 +35,31 @@ function describeResult(result: ClientRegistryResult | null | undefined): string
     return result.id;
   }
   return 'fields' in result ? `${result.error}: ${result.fields.join(', ')}` : result.error;
+}
+
+/** What a referral ended as, in the terms of `expected-service-requests.json`. */
+export type ReferralOutcome = { readonly subject?: string; readonly performer?: string; readonly requester?: string } | { readonly error: string };
+
+/** The ServiceRequest the SHR holds for a report, seen as the facility sees it; or the error on the report. */
+export function referralOutcome(report: Doc, stored: readonly StoredServiceRequest[]): ReferralOutcome | undefined {
+  const result = report.service_request as ServiceRequestResult | undefined;
+  if (result === undefined) {
+    return undefined;
+  }
+  if ('error' in result) {
+    return { error: result.error };
+  }
+  const request = stored.find((r) => r.id === result.id) as
+    | { subject?: { identifier?: { value?: string } }; performer?: { identifier?: { value?: string } }[]; requester?: { identifier?: { value?: string } } }
+    | undefined;
+  return { subject: request?.subject?.identifier?.value, performer: request?.performer?.[0]?.identifier?.value, requester: request?.requester?.identifier?.value };
+}
+
+function describeReferral(outcome: ReferralOutcome | undefined): string {
+  if (outcome === undefined) {
+    return '(not sent)';
+  }
+  return 'error' in outcome ? outcome.error : `${outcome.subject ?? '?'} -> ${outcome.performer ?? '?'} (CHU ${outcome.requester ?? '?'})`;
 }
 
 function table(rows: readonly (readonly string[])[]): string {
@@ -57,7 +83,8 @@ export async function runDemo(out: NodeJS.WritableStream, log: Logger, env: Node
     const medic = new CouchDb(createHttp({ baseURL: url, timeoutMs: 30_000, ...(auth ? { auth } : {}) }), 'medic');
     await medic.create();
     const contacts = readSample<Doc[]>('contacts.json');
-    await medic.bulkSave(contacts);
+    const referrals = readSample<Doc[]>('referral-reports.json');
+    await medic.bulkSave([...contacts, ...referrals]);
 
     const config = loadConfig({
       CHT_URL: couch.url,
@@ -84,12 +111,24 @@ export async function runDemo(out: NodeJS.WritableStream, log: Logger, env: Node
       rows.push([doc._id, textOf(doc.identification_type) || '-', maskNumber(doc.identification_number) || '-', describeResult(result), ok ? 'yes' : `NO: ${describeResult(wanted)}`]);
     }
     out.write(`${table(rows)}\n\n`);
+
+    const expectedReferrals = readSample<Record<string, ReferralOutcome>>('expected-service-requests.json');
+    const reports = [...(await medic.getMany(referrals.map((r) => r._id))).values()];
+    let referralsAsExpected = 0;
+    const referralRows = [['referral', 'ServiceRequest in the SHR (subject -> performer)', 'expected']];
+    for (const report of reports) {
+      const outcome = referralOutcome(report, sandbox.serviceRequests());
+      const ok = isDeepStrictEqual(outcome, expectedReferrals[report._id]);
+      referralsAsExpected += ok ? 1 : 0;
+      referralRows.push([report._id, describeReferral(outcome), ok ? 'yes' : `NO: ${describeReferral(expectedReferrals[report._id])}`]);
+    }
+    out.write(`${table(referralRows)}\n\n`);
     out.write(
-      `${asExpected} of ${clients.length} clients as expected; ${summary.changes} changes read, ` +
-        `${summary.written} contacts written, ${sandbox.stats().searches} CR look-ups, ${summary.pending} pending, ` +
-        `${summary.failed} failed, in ${seconds} s\n`,
+      `${asExpected} of ${clients.length} clients and ${referralsAsExpected} of ${reports.length} referrals as expected; ` +
+        `${summary.changes} changes read, ${summary.written} docs written, ${sandbox.stats().searches} CR look-ups, ` +
+        `${sandbox.serviceRequests().length} ServiceRequests in the SHR, ${summary.pending} pending, ${summary.failed} failed, in ${seconds} s\n`,
     );
-    return asExpected === clients.length && summary.pending === 0 && summary.failed === 0;
+    return asExpected === clients.length && referralsAsExpected === reports.length && summary.pending === 0 && summary.failed === 0;
   } finally {
     for (const server of started.reverse()) {
       await server.close();

@@ -1,4 +1,4 @@
-/** Wires the configuration to the worker: the CHT and state databases, the HIE client and the transitions. */
+/** Wires the configuration to the worker: the CHT and state databases, the HIE and SHR clients and the transitions. */
 import type { Logger } from 'pino';
 import type { Config } from './config';
 import { ConfigError } from './lib/errors';
@@ -6,7 +6,9 @@ import { createTransitions } from './index';
 import { CouchDb } from './services/couch';
 import { HieClient } from './services/hie-client';
 import { createHttp } from './services/http';
+import { ShrClient } from './services/shr-client';
 import { StateStore } from './services/state-store';
+import type { Contacts } from './types';
 import { Worker, type RunSummary } from './worker/worker';
 
 export async function runWorker(config: Config, log: Logger, options: { once: boolean; signal: AbortSignal }): Promise<RunSummary> {
@@ -20,6 +22,10 @@ export async function runWorker(config: Config, log: Logger, options: { once: bo
   }
   const state = new StateStore(new CouchDb(http, config.cht.stateDb), config.cht.db);
   await state.ensure();
-  const transitions = createTransitions({ registry: new HieClient(config.hie), config, log });
+  const registry = new HieClient(config.hie);
+  // The SHR takes the same short-lived HIE token and counts against the same cap: one token source and one cap.
+  const shrHttp = createHttp({ baseURL: config.shr.url, timeoutMs: config.hie.timeoutMs, ...(config.hie.insecureTls ? { insecureTls: true } : {}) });
+  const shr = new ShrClient(shrHttp, registry, config.shr);
+  const transitions = (contacts: Contacts) => createTransitions({ registry, shr, state, config, log }, contacts);
   return new Worker({ db, state, transitions, settings: config.worker, log }).run(options);
 }

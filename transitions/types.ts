@@ -40,6 +40,27 @@ export type ClientRegistryResult =
   | { readonly error: Exclude<ClientRegistryError, 'details mismatch'> }
   | { readonly error: 'details mismatch'; readonly fields: readonly MismatchField[] };
 
+/**
+ * A CHT person as `@medic/cht-datasource` types it (`Person.v1.Person`): the client a referral is about. Only
+ * what this project reads is named; every other field stays `unknown` (see `Doc`).
+ */
+export interface Person extends Doc {
+  readonly type: 'person' | 'contact';
+  readonly name?: unknown;
+  readonly date_of_birth?: unknown;
+  readonly sex?: unknown;
+  readonly patient_id?: unknown;
+  /** Minified lineage: `{_id, parent: {_id, ...}}`. */
+  readonly parent?: unknown;
+  readonly client_registry?: unknown;
+}
+
+/** Why a referral report waits: it is sent as soon as its client has a CR ID. */
+export type ReferralWaitReason = 'client has no client registry id' | 'client not found';
+
+/** What the `referral_service_request` transition writes on a referral report. */
+export type ServiceRequestResult = { readonly id: string; readonly status: 'OK' } | { readonly error: string };
+
 /** A feed position. CouchDB's are opaque strings, PouchDB's are numbers: never compare or add them. */
 export type Seq = string | number;
 
@@ -59,6 +80,8 @@ export interface Info {
   readonly type: 'info';
   readonly doc_id: string;
   readonly transitions: Readonly<Record<string, TransitionRecord>>;
+  /** Docs waiting for this one (referral reports for their client's CR ID): run again once it releases them. */
+  readonly waiting?: readonly string[];
 }
 
 /** What a transition is given, as in cht-core: `{id, seq, doc, info}`. */
@@ -80,4 +103,20 @@ export interface Transition {
   inputsOf(doc: Doc): string;
   filter(change: Change): boolean;
   onMatch(change: Change): Promise<boolean>;
+  /**
+   * True when the doc, as it now is, releases the docs waiting for it (`Info.waiting`): the worker then runs the
+   * transitions on them before this doc's change is settled. A client with a CR ID releases its referrals.
+   */
+  releasesWaiting?(doc: Doc): boolean;
+}
+
+/** Contacts as the worker sees them, for a transition that works on one doc but needs another. */
+export interface Contacts {
+  get(id: string): Promise<Doc | undefined>;
+  /**
+   * Runs the transitions on a contact now, as if it had just changed, trusting only answers recorded at or after
+   * `notBefore` (ms), and resolves with the contact as it then is. A transient failure rejects, and nothing is
+   * written for it.
+   */
+  refresh(id: string, notBefore: number): Promise<Doc | undefined>;
 }

@@ -31,13 +31,14 @@ export function dbClient(serverUrl: string, name: string): CouchDb {
   return new CouchDb(createHttp({ baseURL: url, timeoutMs: 10_000, ...(auth ? { auth } : {}) }), name);
 }
 
-export async function startServers(options: { contacts?: Doc[]; sandbox?: Partial<SandboxOptions> } = {}): Promise<TestServers> {
+/** `contacts` default to the sample's; `reports` (referral reports) to none. */
+export async function startServers(options: { contacts?: Doc[]; reports?: Doc[]; sandbox?: Partial<SandboxOptions> } = {}): Promise<TestServers> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'echis-hie-test-'));
   const couch = await startCouch({ dataDir, admin: { username: 'admin', password: randomBytes(8).toString('hex') } });
   const sandbox = await startSandbox({ ...SANDBOX_DEFAULTS, patients: readSample<unknown[]>('registry-patients.json'), ...options.sandbox });
   const medic = dbClient(couch.url, 'medic');
   await medic.create();
-  await medic.bulkSave(options.contacts ?? readSample<Doc[]>('contacts.json'));
+  await medic.bulkSave([...(options.contacts ?? readSample<Doc[]>('contacts.json')), ...(options.reports ?? [])]);
   const env = {
     CHT_URL: couch.url,
     HIE_URL: sandbox.url,

@@ -60,7 +60,7 @@ describe('worker (embedded CouchDB, stubbed registry)', () => {
     return state
       .ensure()
       .then(() =>
-        new worker.Worker({ db: servers.medic, state, transitions, settings: config.worker, log: silentLog }).run({
+        new worker.Worker({ db: servers.medic, state, transitions: () => transitions, settings: config.worker, log: silentLog }).run({
           once: options.once ?? true,
           signal: options.signal ?? new AbortController().signal,
         }),

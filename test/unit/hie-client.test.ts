@@ -44,7 +44,6 @@ describe('HIE client', () => {
 
     it('reads a Bundle of Patients, with its total', () => {
       expect(interpretSearch(200, { resourceType: 'Bundle', total: 1, entry: [{ resource: patient }] })).to.deep.equal({
-        kind: 'answered',
         matches: 1,
         patients: [patient],
       });
@@ -52,7 +51,7 @@ describe('HIE client', () => {
     });
 
     it('reads both forms of "not found"', () => {
-      const nobody = { kind: 'answered', matches: 0, patients: [] };
+      const nobody = { matches: 0, patients: [] };
       expect(interpretSearch(200, { resourceType: 'Bundle', total: 0 })).to.deep.equal(nobody);
       expect(interpretSearch(200, { resourceType: 'Bundle', entry: [] })).to.deep.equal(nobody);
       const outcome = { resourceType: 'OperationOutcome', issue: [{ code: 'not-found', diagnostics: 'No patient found' }] };
@@ -62,7 +61,7 @@ describe('HIE client', () => {
 
     it('counts only Patients: an informational OperationOutcome entry is not a match', () => {
       const info = { resource: { resourceType: 'OperationOutcome', issue: [] }, search: { mode: 'outcome' } };
-      expect(interpretSearch(200, { resourceType: 'Bundle', total: 0, entry: [info] })).to.deep.equal({ kind: 'answered', matches: 0, patients: [] });
+      expect(interpretSearch(200, { resourceType: 'Bundle', total: 0, entry: [info] })).to.deep.equal({ matches: 0, patients: [] });
       expect(interpretSearch(200, { resourceType: 'Bundle', entry: [info, { resource: patient }] })).to.include({ matches: 1 });
     });
 
@@ -84,11 +83,6 @@ describe('HIE client', () => {
         'hie_unexpected_response_404',
       );
       expect(() => interpretSearch(400, { resourceType: 'OperationOutcome', issue: [] })).to.throw(TransientError);
-    });
-
-    it('reports 401 and 403 as unauthorized', () => {
-      expect(interpretSearch(401, {})).to.deep.equal({ kind: 'unauthorized' });
-      expect(interpretSearch(403, {})).to.deep.equal({ kind: 'unauthorized' });
     });
 
     it('reads Retry-After as seconds or a date', () => {
@@ -114,6 +108,7 @@ describe('HIE client', () => {
       authKey: SANDBOX_DEFAULTS.authKey,
       timeoutMs: 2_000,
       tokenTtlMs: 20_000,
+      concurrency: 4,
     });
 
     beforeEach(async () => {

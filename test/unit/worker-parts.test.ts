@@ -96,6 +96,28 @@ describe('worker parts', () => {
       expect(config.hie).to.deep.include({ url: 'https://uat.dha.go.ke', authKey: 'echis', tokenTtlMs: 20_000, insecureTls: false });
       expect(config.clientRegistry.contactTypes).to.deep.equal(['f_client']);
       expect(config.clientRegistry.identifierTypes.national_id).to.equal('National ID');
+      expect(config.shr).to.deep.equal({ url: 'https://uat.dha.go.ke', serviceRequestPath: '/fhir/R4/ServiceRequest' });
+      expect(config.referrals).to.deep.include({ forms: ['referral'], instanceUrl: 'https://county.echis.go.ke', timeZone: 'Africa/Nairobi', crIdSystem: undefined });
+      expect(config.referrals.codes.dangerSigns).to.have.property('fever');
+    });
+
+    it('reads the referral settings', () => {
+      const config = loadConfig({
+        ...base,
+        SHR_URL: 'https://shr.example/',
+        SHR_SERVICE_REQUEST_PATH: '/fhir-server/api/v4/ServiceRequest',
+        CHT_INSTANCE_URL: 'https://siaya.echis.go.ke',
+        CR_ID_SYSTEM: 'https://cr.example/id',
+        REFERRAL_FORMS: 'referral, referral_follow_up',
+        REFERRAL_TIME_ZONE: 'UTC',
+      });
+      expect(config.shr).to.deep.equal({ url: 'https://shr.example', serviceRequestPath: '/fhir-server/api/v4/ServiceRequest' });
+      expect(config.referrals).to.deep.include({
+        forms: ['referral', 'referral_follow_up'],
+        instanceUrl: 'https://siaya.echis.go.ke',
+        crIdSystem: 'https://cr.example/id',
+        timeZone: 'UTC',
+      });
     });
 
     it('overrides single identifier types and reads secrets from files', () => {
@@ -133,6 +155,11 @@ describe('worker parts', () => {
       expect(() => loadConfig({ ...base, CR_IDENTIFIER_TYPES: '[1]' })).to.throw(ConfigError, /^CR_IDENTIFIER_TYPES/);
       expect(() => loadConfig({ ...base, LOG_LEVEL: 'loud' })).to.throw(ConfigError, /^LOG_LEVEL/);
       expect(() => loadConfig({ ...base, HIE_PASSWORD_FILE: '/nonexistent/file' })).to.throw(ConfigError, /cannot be read/);
+      expect(() => loadConfig({ ...base, SHR_SERVICE_REQUEST_PATH: 'fhir/R4/ServiceRequest' })).to.throw(ConfigError, /^SHR_SERVICE_REQUEST_PATH/);
+      expect(() => loadConfig({ ...base, REFERRAL_TIME_ZONE: 'Africa/Atlantis' })).to.throw(ConfigError, /^REFERRAL_TIME_ZONE/);
+      expect(() => loadConfig({ ...base, REFERRAL_FORMS: ',' })).to.throw(ConfigError, /^REFERRAL_FORMS/);
+      expect(() => loadConfig({ ...base, REFERRAL_CODES_FILE: '/nonexistent.json' })).to.throw(ConfigError, /^REFERRAL_CODES_FILE/);
+      expect(() => loadConfig({ ...base, CR_ID_SYSTEM: 'cr ids' })).to.throw(ConfigError, /^CR_ID_SYSTEM/);
     });
   });
 });

@@ -32,9 +32,23 @@ export function isAnswered(change: Change, transition: Pick<Transition, 'name' |
   );
 }
 
+/** The info with only the answers recorded at or after `ms`: older ones are to be given again. */
+export function withoutRecordsBefore(info: Info | undefined, ms: number): Info | undefined {
+  if (info === undefined) {
+    return undefined;
+  }
+  const kept = Object.entries(info.transitions).filter(([, record]) => Date.parse(record.at) >= ms);
+  return { ...info, transitions: Object.fromEntries(kept) };
+}
+
+/** The info of a doc nothing was recorded for yet. */
+export function emptyInfo(docId: string): Info {
+  return { _id: infoId(docId), type: 'info', doc_id: docId, transitions: {} };
+}
+
 export function withRecords(info: Info | undefined, docId: string, records: Readonly<Record<string, TransitionRecord>>): Info {
   return {
-    ...(info ?? { _id: infoId(docId), type: 'info', doc_id: docId, transitions: {} }),
+    ...(info ?? emptyInfo(docId)),
     transitions: { ...info?.transitions, ...records },
   };
 }

@@ -1,13 +1,16 @@
 /**
- * A local stand-in for the Kenyan HIE Client Registry, for the demo and the tests, never a default target of
- * `run`. It behaves as the facts file describes the real one: a Basic-auth token endpoint that answers with a
- * bare token or with `{token}` (alternately), 20-second JWTs, 401 on a missing, wrong or expired token, and
- * "not found" as either an empty Bundle or a 404 OperationOutcome (plain or wrapped), chosen per number.
+ * A local stand-in for the Kenyan HIE (Client Registry and Shared Health Record), for the demo and the tests,
+ * never a default target of `run`. It behaves as the facts file describes the real one: a Basic-auth token
+ * endpoint that answers with a bare token or with `{token}` (alternately), 20-second JWTs, 401 on a missing,
+ * wrong or expired token, and "not found" as either an empty Bundle or a 404 OperationOutcome (plain or
+ * wrapped), chosen per number. ServiceRequests are taken only as `application/fhir+json` with a token, are
+ * validated, and are created at most once per identifier when the POST is a conditional create.
  */
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { problemOf } from '../lib/service-request';
 
 export interface SandboxOptions {
   /** FHIR Patient resources, each with `identifier[].type.coding[0].code` and `value`. */
@@ -16,7 +19,7 @@ export interface SandboxOptions {
   readonly password: string;
   readonly authKey: string;
   readonly tokenTtlS: number;
-  /** Added to every Patient search, to stand for a real CR's response time. */
+  /** Added to every Patient search and ServiceRequest POST, to stand for a real HIE's response time. */
   readonly latencyMs: number;
 }
 
@@ -25,13 +28,31 @@ export interface SandboxStats {
   searches: number;
   /** Searches per identifier number: lets tests prove a contact was not looked up twice. */
   searchesByNumber: Record<string, number>;
+  /** ServiceRequest POSTs, and those refused as invalid (the worker must never send one). */
+  serviceRequestPosts: number;
+  serviceRequestsInvalid: number;
+}
+
+/** A ServiceRequest as stored, with the id the sandbox gave it. */
+export interface StoredServiceRequest {
+  readonly id: string;
+  readonly resourceType: 'ServiceRequest';
+  readonly identifier?: readonly { readonly system?: string; readonly value?: string }[];
+  readonly status?: string;
+  readonly performer?: readonly { readonly identifier?: { readonly value?: string } }[];
+  readonly [field: string]: unknown;
 }
 
 export interface RunningSandbox {
   readonly url: string;
   stats(): SandboxStats;
+  /** Every ServiceRequest the sandbox holds, in the order they were created. */
+  serviceRequests(): readonly StoredServiceRequest[];
   close(): Promise<void>;
 }
+
+/** Where the SHR takes ServiceRequests (the default of SHR_SERVICE_REQUEST_PATH). */
+export const SERVICE_REQUEST_PATH = '/fhir/R4/ServiceRequest';
 
 export const SANDBOX_DEFAULTS = { username: 'sandbox', password: 'sandbox', authKey: 'echis', tokenTtlS: 20, latencyMs: 0 } as const;
 
@@ -104,11 +125,31 @@ function notFoundForm(identifierNumber: string): 0 | 1 | 2 {
   return (createHash('sha256').update(identifierNumber).digest().readUInt8(0) % 3) as 0 | 1 | 2;
 }
 
-function createSandboxApp(options: SandboxOptions, stats: SandboxStats): express.Express {
+/** `identifier=system|value` (FHIR token search syntax, parts escaped) -> system and value. */
+function tokenSearch(text: string): { system: string; value: string } | undefined {
+  const match = /^identifier=([^|&]*)\|([^&]+)$/.exec(text);
+  return match ? { system: decodeURIComponent(match[1] ?? ''), value: decodeURIComponent(match[2] ?? '') } : undefined;
+}
+
+function hasIdentifier(request: StoredServiceRequest, system: string, value: string): boolean {
+  return (request.identifier ?? []).some((id) => id.system === system && id.value === value);
+}
+
+function createSandboxApp(options: SandboxOptions, stats: SandboxStats, serviceRequests: StoredServiceRequest[]): express.Express {
   const index = indexPatients(options.patients);
   const tokens = new Tokens(options.tokenTtlS);
   const app = express();
   app.disable('x-powered-by');
+
+  /** True when the request carries a valid Bearer token; else answers 401. */
+  const authorized = (req: Request, res: Response): boolean => {
+    const [scheme, token] = (req.headers.authorization ?? '').split(' ');
+    if (scheme !== 'Bearer' || !token || !tokens.valid(token)) {
+      res.status(401).json(outcome('login', 'invalid or expired token'));
+      return false;
+    }
+    return true;
+  };
 
   app.get('/v1/hie-auth', (req: Request, res: Response) => {
     const [scheme, encoded] = (req.headers.authorization ?? '').split(' ');
@@ -135,9 +176,7 @@ function createSandboxApp(options: SandboxOptions, stats: SandboxStats): express
   });
 
   const searchPatients = async (req: Request, res: Response): Promise<void> => {
-    const [scheme, token] = (req.headers.authorization ?? '').split(' ');
-    if (scheme !== 'Bearer' || !token || !tokens.valid(token)) {
-      res.status(401).json(outcome('login', 'invalid or expired token'));
+    if (!authorized(req, res)) {
       return;
     }
     const { identifierType, identifierNumber } = req.query;
@@ -172,6 +211,68 @@ function createSandboxApp(options: SandboxOptions, stats: SandboxStats): express
     searchPatients(req, res).catch(next);
   });
 
+  // The SHR: a conditional create (`If-None-Exist: identifier=system|value`) returns the ServiceRequest already
+  // made for that identifier (200) instead of a second one; several make it ambiguous (412).
+  const createServiceRequest = async (req: Request, res: Response): Promise<void> => {
+    if (!authorized(req, res)) {
+      return;
+    }
+    if (!req.is('application/fhir+json')) {
+      res.status(415).json(outcome('not-supported', 'Content-Type must be application/fhir+json'));
+      return;
+    }
+    stats.serviceRequestPosts += 1;
+    // The wait comes before the store: a client that gives up meanwhile leaves a stored ServiceRequest behind,
+    // as a real server does, and must find it again with its conditional create.
+    if (options.latencyMs > 0) {
+      await delay(options.latencyMs);
+    }
+    const problem = problemOf(req.body);
+    if (problem !== undefined) {
+      stats.serviceRequestsInvalid += 1;
+      res.status(400).json(outcome('invalid', problem));
+      return;
+    }
+    const condition = req.headers['if-none-exist'];
+    if (typeof condition === 'string') {
+      const search = tokenSearch(condition);
+      if (search === undefined) {
+        res.status(400).json(outcome('invalid', 'If-None-Exist must be identifier=system|value'));
+        return;
+      }
+      const existing = serviceRequests.filter((request) => hasIdentifier(request, search.system, search.value));
+      if (existing.length > 1) {
+        res.status(412).json(outcome('duplicate', 'more than one ServiceRequest matches If-None-Exist'));
+        return;
+      }
+      if (existing[0] !== undefined) {
+        res.status(200).type('application/fhir+json').json(existing[0]);
+        return;
+      }
+    }
+    const stored: StoredServiceRequest = { ...(req.body as StoredServiceRequest), id: randomUUID(), meta: { versionId: '1', lastUpdated: new Date().toISOString() } };
+    serviceRequests.push(stored);
+    res.status(201).location(`${SERVICE_REQUEST_PATH}/${stored.id}/_history/1`).type('application/fhir+json').json(stored);
+  };
+  app.post(SERVICE_REQUEST_PATH, express.json({ type: () => true, limit: '1mb' }), (req: Request, res: Response, next: NextFunction) => {
+    createServiceRequest(req, res).catch(next);
+  });
+
+  // What a facility's system (KenyaEMR) asks: `?status=active&performer:identifier=<KMHFL code>`.
+  app.get(SERVICE_REQUEST_PATH, (req: Request, res: Response) => {
+    if (!authorized(req, res)) {
+      return;
+    }
+    const { status } = req.query;
+    const performer = req.query['performer:identifier'];
+    const found = serviceRequests.filter(
+      (request) =>
+        (typeof status !== 'string' || request.status === status) &&
+        (typeof performer !== 'string' || (request.performer ?? []).some((p) => p.identifier?.value === performer)),
+    );
+    res.type('application/fhir+json').json({ resourceType: 'Bundle', type: 'searchset', total: found.length, entry: found.map((resource) => ({ resource })) });
+  });
+
   app.get('/_sandbox/stats', (_req: Request, res: Response) => {
     res.json(stats);
   });
@@ -180,8 +281,9 @@ function createSandboxApp(options: SandboxOptions, stats: SandboxStats): express
 }
 
 export async function startSandbox(options: SandboxOptions, port = 0): Promise<RunningSandbox> {
-  const stats: SandboxStats = { tokensIssued: 0, searches: 0, searchesByNumber: {} };
-  const app = createSandboxApp(options, stats);
+  const stats: SandboxStats = { tokensIssued: 0, searches: 0, searchesByNumber: {}, serviceRequestPosts: 0, serviceRequestsInvalid: 0 };
+  const serviceRequests: StoredServiceRequest[] = [];
+  const app = createSandboxApp(options, stats, serviceRequests);
   const server = await new Promise<import('node:http').Server>((resolve, reject) => {
     const listening = app.listen(port, '127.0.0.1', () => resolve(listening)).on('error', reject);
   });
@@ -189,6 +291,7 @@ export async function startSandbox(options: SandboxOptions, port = 0): Promise<R
   return {
     url: `http://127.0.0.1:${actualPort}`,
     stats: () => stats,
+    serviceRequests: () => serviceRequests,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -2,8 +2,9 @@
  * The Kenyan HIE over HTTP: the short-lived token and the Client Registry Patient search. Everything the
  * HIE answers is interpreted by pure functions below, so the rules can be read and tested without a server.
  */
-import type { AxiosInstance } from 'axios';
+import type { AxiosInstance, AxiosResponse } from 'axios';
 import { TransientError } from '../lib/errors';
+import { Slots } from '../lib/slots';
 import type { RegistryPatient } from '../types';
 import { createHttp, send, transientStatus } from './http';
 
@@ -15,6 +16,8 @@ export interface HieSettings {
   readonly timeoutMs: number;
   /** How long a token that is not a JWT is trusted; a JWT's own `exp` wins. */
   readonly tokenTtlMs: number;
+  /** HIE requests in flight at once (CR look-ups and SHR POSTs together): the HIE's rate limit is on us all. */
+  readonly concurrency: number;
   readonly insecureTls?: boolean;
 }
 
@@ -91,9 +94,7 @@ function saysNotFound(body: unknown): boolean {
 /** FHIR's id type: what a CR ID must look like before it is written on a contact. */
 const FHIR_ID = /^[A-Za-z0-9.-]{1,64}$/;
 
-export type SearchAnswer = ({ readonly kind: 'answered' } & PatientSearch) | { readonly kind: 'unauthorized' };
-
-const NOBODY: SearchAnswer = { kind: 'answered', matches: 0, patients: [] };
+const NOBODY: PatientSearch = { matches: 0, patients: [] };
 
 /**
  * A search response -> the Patients found, or a TransientError. "Nobody" is a Bundle with no Patient entry
@@ -101,10 +102,7 @@ const NOBODY: SearchAnswer = { kind: 'answered', matches: 0, patients: [] };
  * bare 404 from a wrong URL, a total that is not a count, entries that are not a list) must not be recorded
  * as "no matches" or an ID on every client, so it is a failure like any other unexpected answer.
  */
-export function interpretSearch(status: number, body: unknown): SearchAnswer {
-  if (status === 401 || status === 403) {
-    return { kind: 'unauthorized' };
-  }
+export function interpretSearch(status: number, body: unknown): PatientSearch {
   if (status === 404 && saysNotFound(body)) {
     return NOBODY;
   }
@@ -130,7 +128,7 @@ export function interpretSearch(status: number, body: unknown): SearchAnswer {
   if (patients.length === 0 && matches > 0) {
     throw new TransientError('hie_unexpected_response_bundle');
   }
-  return matches === 0 ? NOBODY : { kind: 'answered', matches, patients };
+  return matches === 0 ? NOBODY : { matches, patients };
 }
 
 function isPatient(resource: unknown): resource is RegistryPatient {
@@ -193,8 +191,42 @@ export class HieTokenSource {
   }
 }
 
-export class HieClient implements ClientRegistry {
+/** What every HIE request shares: one token source, one cap on requests in flight. */
+export interface HieAccess {
   readonly tokens: HieTokenSource;
+  readonly slots: Slots;
+}
+
+/**
+ * Sends a request with the HIE's Bearer token, within the cap on requests in flight. A refused token is renewed
+ * once (it may have expired in flight or been good for a single call); 429, 5xx and network failures are
+ * TransientErrors named after `service`.
+ */
+export async function withBearer<T>(access: HieAccess, service: string, request: (token: string) => Promise<AxiosResponse<T>>): Promise<AxiosResponse<T>> {
+  return access.slots.use(() => authorized(access.tokens, service, request));
+}
+
+async function authorized<T>(tokens: HieTokenSource, service: string, request: (token: string) => Promise<AxiosResponse<T>>): Promise<AxiosResponse<T>> {
+  for (let attempt = 1; ; attempt += 1) {
+    const token = await tokens.token();
+    const response = await send(service, () => request(token));
+    const failure = transientStatus(service, response);
+    if (failure) {
+      throw failure;
+    }
+    if (response.status !== 401 && response.status !== 403) {
+      return response;
+    }
+    tokens.invalidate(token);
+    if (attempt >= 2) {
+      throw new TransientError(`${service}_unauthorized`);
+    }
+  }
+}
+
+export class HieClient implements ClientRegistry, HieAccess {
+  readonly tokens: HieTokenSource;
+  readonly slots: Slots;
 
   constructor(
     settings: HieSettings,
@@ -206,30 +238,16 @@ export class HieClient implements ClientRegistry {
     now: () => number = Date.now,
   ) {
     this.tokens = new HieTokenSource(this.http, settings, now);
+    this.slots = new Slots(settings.concurrency);
   }
 
   async searchPatients(identifierType: string, identifierNumber: string): Promise<PatientSearch> {
-    // A refused token is renewed once: it may have expired in flight or been good for a single call.
-    for (let attempt = 1; ; attempt += 1) {
-      const token = await this.tokens.token();
-      const response = await send('hie_search', () =>
-        this.http.get('/v1/fhir/Patient', {
-          params: { identifierType, identifierNumber },
-          headers: { Authorization: `Bearer ${token}`, Accept: 'application/fhir+json, application/json' },
-        }),
-      );
-      const failure = transientStatus('hie_search', response);
-      if (failure) {
-        throw failure;
-      }
-      const answer = interpretSearch(response.status, response.data);
-      if (answer.kind === 'answered') {
-        return { matches: answer.matches, patients: answer.patients };
-      }
-      this.tokens.invalidate(token);
-      if (attempt >= 2) {
-        throw new TransientError('hie_search_unauthorized');
-      }
-    }
+    const response = await withBearer(this, 'hie_search', (token) =>
+      this.http.get('/v1/fhir/Patient', {
+        params: { identifierType, identifierNumber },
+        headers: { Authorization: `Bearer ${token}`, Accept: 'application/fhir+json, application/json' },
+      }),
+    );
+    return interpretSearch(response.status, response.data);
   }
 }

@@ -3,7 +3,8 @@
  * `<id>-info` docs and `_local/transitions-seq` in `medic-sentinel`): the feed checkpoint, and per doc what each
  * transition answered for which inputs. Info docs are plain docs so a batch of them is read in one request.
  */
-import { infoId } from '../lib/records';
+import { isDeepStrictEqual } from 'node:util';
+import { emptyInfo, infoId } from '../lib/records';
 import { ConfigError, TransientError } from '../lib/errors';
 import type { Doc, Info, Seq } from '../types';
 import type { CouchDb } from './couch';
@@ -71,13 +72,58 @@ export class StateStore {
     return infos;
   }
 
-  /** Saves an info doc; if another copy of the worker saved it first, keeps both answers (ours win per transition). */
+  /**
+   * Saves an info doc's answers; if it was saved meanwhile (another copy of the worker, or a referral listed as
+   * waiting), keeps both answers (ours win per transition) and the latest list of waiting referrals.
+   */
   async saveInfo(info: Info): Promise<void> {
     await this.putMerged(info as unknown as Doc, (latest) => ({
-      ...info,
-      _rev: latest._rev,
+      ...latest,
       transitions: { ...(latest.transitions as Info['transitions']), ...info.transitions },
     }));
+  }
+
+  /** Saves many info docs in one request; those saved meanwhile by someone else are merged one by one. */
+  async saveInfos(infos: readonly Info[]): Promise<undefined[]> {
+    const results = await this.db.bulkSave(infos as unknown as Doc[]);
+    return Promise.all(
+      results.map(async (result, i) => {
+        if (result instanceof TransientError) {
+          throw result;
+        }
+        if (result === 'conflict') {
+          await this.saveInfo(infos[i] as Info);
+        }
+        return undefined;
+      }),
+    );
+  }
+
+  /** The info of one doc, read now (not from a batch read earlier). */
+  async info(docId: string): Promise<Info | undefined> {
+    return (await this.infos([docId])).get(docId);
+  }
+
+  /** Lists `waiterId` on the info of `docId` (a referral report on its client's): see `Info.waiting`. */
+  async addWaiting(docId: string, waiterId: string): Promise<void> {
+    await this.updateWaiting(docId, (ids) => (ids.includes(waiterId) ? ids : [...ids, waiterId]));
+  }
+
+  async removeWaiting(docId: string, waiterId: string): Promise<void> {
+    await this.updateWaiting(docId, (ids) => ids.filter((id) => id !== waiterId));
+  }
+
+  private async updateWaiting(docId: string, update: (ids: readonly string[]) => readonly string[]): Promise<void> {
+    const latest = await this.info(docId);
+    const before = latest?.waiting ?? [];
+    if (isDeepStrictEqual(update(before), before)) {
+      return;
+    }
+    const withList = (info: Info | undefined): Info => ({
+      ...(info ?? emptyInfo(docId)),
+      waiting: update(info?.waiting ?? []),
+    });
+    await this.putMerged(withList(latest) as unknown as Doc, (current) => withList(current as unknown as Info) as unknown as Doc);
   }
 
   /** Puts `doc`; on a conflict merges it into the latest revision and tries again. Returns the new rev. */

@@ -1,27 +1,28 @@
 /**
  * Follows the CHT database's `_changes` feed and runs the transitions on each change, as Sentinel does, with
- * what an unattended integration needs: a cap on work in flight, one change per doc at a time, retries with
- * backoff for transient failures, conflict-safe write-back of the transitions' own fields only, and a
- * checkpoint that never passes a change still owed work.
+ * what an unattended integration needs: a bound on changes in flight, one change per doc at a time, retries
+ * with backoff for transient failures, conflict-safe write-back of the transitions' own fields only (in
+ * `_bulk_docs` batches when many answers are ready), and a checkpoint that never passes a change still owed
+ * work. The cap on HIE requests in flight is the HIE client's (`HieAccess`), so no slot is held while a
+ * change waits for the CHT.
  */
 import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import { reasonOf, TransientError } from '../lib/errors';
-import { ownedFieldsOf, reapplyOwnedFields, withRecords } from '../lib/records';
+import { ownedFieldsOf, reapplyOwnedFields, withoutRecordsBefore, withRecords } from '../lib/records';
 import type { CouchDb, ChangeRow } from '../services/couch';
 import type { StateStore } from '../services/state-store';
-import type { Change, Doc, Info, Seq, Transition, TransitionRecord } from '../types';
+import type { Change, Contacts, Doc, Info, Seq, Transition, TransitionRecord } from '../types';
 import { backoffMs, type BackoffSettings } from './backoff';
+import { Batcher } from './batcher';
+import { DocLocks } from './doc-locks';
 import { Progress, type Ticket } from './progress';
-import { Slots } from './slots';
 
 export interface WorkerSettings {
-  /** Changes read per request. */
+  /** Changes read per request, and docs written per `_bulk_docs`. */
   readonly batchSize: number;
-  /** Changes being worked on at once (HIE look-ups and CHT writes in flight). */
-  readonly concurrency: number;
   /** The feed is not read further while this many changes are unfinished. */
   readonly maxQueued: number;
   /** How long a caught-up `run` waits before reading the feed again. */
@@ -36,7 +37,8 @@ export interface WorkerSettings {
 export interface WorkerDeps {
   readonly db: CouchDb;
   readonly state: StateStore;
-  readonly transitions: readonly Transition[];
+  /** Made once the worker exists: a transition may work on other contacts through it (see `Contacts`). */
+  readonly transitions: (contacts: Contacts) => readonly Transition[];
   readonly settings: WorkerSettings;
   readonly log: Logger;
   readonly now?: () => number;
@@ -67,7 +69,6 @@ interface RunState {
   readonly signal: AbortSignal;
   readonly summary: RunSummary;
   readonly progress: Progress;
-  readonly slots: Slots;
   readonly inFlight: Set<Promise<void>>;
   /** The last task queued per doc id: a new change of the doc waits for it. */
   readonly lastTaskOf: Map<string, Promise<void>>;
@@ -91,11 +92,44 @@ async function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
   }
 }
 
+/** How `process` treats a doc: as a change from the feed, or refreshed for another doc's transition. */
+interface ProcessOptions {
+  /** Answers recorded before this time (ms) are not trusted: the transitions answer again. */
+  readonly notBefore?: number;
+  /** Run the docs this one releases (off when a waiting doc, holding its own lock, asked for the refresh). */
+  readonly release?: boolean;
+}
+
 export class Worker {
   private readonly now: () => number;
+  private readonly transitions: readonly Transition[];
+  /**
+   * Contacts refreshed for another doc's transition since the feed last caught up: what a feed page brought
+   * for them may be older than that refresh, so it is read again.
+   */
+  private readonly refreshed = new Set<string>();
+  /**
+   * The revision each doc was last written as, until its change comes back through the feed: that change is
+   * our own write, already answered, and is passed over without reading its info.
+   */
+  private readonly ownWrites = new Map<string, string>();
+  private readonly locks = new DocLocks();
+  private readonly infoWriter: Batcher<Info, undefined>;
+  private readonly docWriter: Batcher<Doc, { rev: string } | 'conflict' | TransientError>;
 
   constructor(private readonly deps: WorkerDeps) {
     this.now = deps.now ?? Date.now;
+    const contacts: Contacts = {
+      get: (id) => deps.db.get(id),
+      refresh: async (id, notBefore) => {
+        this.refreshed.add(id);
+        await this.process({ id, seq: 0 }, undefined, { notBefore, release: false });
+        return deps.db.get(id);
+      },
+    };
+    this.transitions = deps.transitions(contacts);
+    this.infoWriter = new Batcher((infos) => deps.state.saveInfos(infos), deps.settings.batchSize);
+    this.docWriter = new Batcher((docs) => deps.db.bulkSave(docs), deps.settings.batchSize);
   }
 
   /** Processes the feed from the saved checkpoint: to its end with `once`, else until `signal` aborts. */
@@ -110,7 +144,6 @@ export class Worker {
       signal,
       summary: { changes: 0, written: 0, pending: 0, failed: 0 },
       progress: new Progress(since),
-      slots: new Slots(settings.concurrency),
       inFlight: new Set(),
       lastTaskOf: new Map(),
     };
@@ -129,6 +162,11 @@ export class Worker {
         break;
       }
       if (page.results.length === 0) {
+        if (inFlight.size === 0) {
+          // Caught up with nothing in flight: every echo and refresh has been seen.
+          this.refreshed.clear();
+          this.ownWrites.clear();
+        }
         if (page.lastSeq !== feedSeq) {
           progress.skipTo(page.lastSeq);
           feedSeq = page.lastSeq;
@@ -144,9 +182,10 @@ export class Worker {
         }
         continue;
       }
+      const echoes = new Set(page.results.filter((row) => this.isOwnWrite(row)));
       // The info of every doc without a change in flight, in one request. A doc that had one is read again when
       // its turn comes, even if that change finished meanwhile: its info may have been written after this read.
-      const prefetch = page.results.filter((row) => !isDesignDoc(row.id) && !lastTaskOf.has(row.id) && row.doc && !row.deleted).map((row) => row.id);
+      const prefetch = page.results.filter((row) => !echoes.has(row) && !isDesignDoc(row.id) && !lastTaskOf.has(row.id) && row.doc && !row.deleted).map((row) => row.id);
       const prefetched = new Set(prefetch);
       const infos = await this.withRetries('state read failed', () => state.infos(prefetch), run);
       if (infos === undefined) {
@@ -154,7 +193,7 @@ export class Worker {
       }
       for (const row of page.results) {
         summary.changes += 1;
-        if (isDesignDoc(row.id)) {
+        if (isDesignDoc(row.id) || echoes.has(row)) {
           progress.skipTo(row.seq);
         } else {
           this.schedule(row, prefetched.has(row.id) ? { doc: row.doc, info: infos.get(row.id) } : undefined, run);
@@ -170,6 +209,16 @@ export class Worker {
     const drained = once && summary.unreadFeed === undefined;
     log.info({ db: db.name, ...summary, seq: progress.safeSeq() }, drained ? 'worker drained the feed' : 'worker stopped');
     return summary;
+  }
+
+  /** The change is our own write coming back (the doc is still the revision we wrote): nothing to do. */
+  private isOwnWrite(row: ChangeRow): boolean {
+    const rev = this.ownWrites.get(row.id);
+    if (rev === undefined) {
+      return false;
+    }
+    this.ownWrites.delete(row.id);
+    return row.doc?._rev === rev;
   }
 
   /**
@@ -233,7 +282,7 @@ export class Worker {
     let known = first;
     for (let attempt = 1; !run.signal.aborted; attempt += 1) {
       try {
-        const written = await run.slots.use(() => this.process(row, known));
+        const written = await this.process(row, known && !this.refreshed.has(row.id) ? known : undefined);
         run.summary.written += written ? 1 : 0;
         run.progress.settle(ticket);
         return;
@@ -256,18 +305,47 @@ export class Worker {
     }
   }
 
-  /** Runs the transitions on one change; true when the doc was written back. */
-  private async process(row: ChangeRow, known: Known | undefined): Promise<boolean> {
-    const { db, state, transitions } = this.deps;
-    const doc = known ? known.doc : await db.get(row.id);
-    if (doc === undefined || doc._deleted) {
+  /**
+   * Runs the transitions on one change (holding the doc's lock), then on the docs it releases; true when the
+   * doc was written back. A written doc releases nothing yet: its own write comes back through the feed and
+   * releases then, with the list of waiting docs read after the write.
+   */
+  private async process(row: Pick<ChangeRow, 'id' | 'seq'>, known: Known | undefined, options: ProcessOptions = {}): Promise<boolean> {
+    const { db, state } = this.deps;
+    const outcome = await this.locks.with(row.id, async () => {
+      const doc = known ? known.doc : await db.get(row.id);
+      if (doc === undefined || doc._deleted) {
+        return undefined;
+      }
+      const info = known ? known.info : await state.info(row.id);
+      const trusted = options.notBefore === undefined ? info : withoutRecordsBefore(info, options.notBefore);
+      return { doc, info, written: await this.answer({ id: row.id, seq: row.seq, doc, info: trusted }, info) };
+    });
+    if (outcome === undefined) {
       return false;
     }
-    const info = known ? known.info : (await state.infos([row.id])).get(row.id);
-    const change: Change = { id: row.id, seq: row.seq, doc, info };
+    const { doc, info, written } = outcome;
+    if (!written && options.release !== false && this.releasesWaiting(doc)) {
+      for (const id of info?.waiting ?? []) {
+        await this.process({ id, seq: row.seq }, undefined, { release: false });
+      }
+    }
+    return written;
+  }
+
+  private releasesWaiting(doc: Doc): boolean {
+    return this.transitions.some((t) => t.releasesWaiting?.(doc));
+  }
+
+  /**
+   * Runs the matching transitions, records their answers on `stored` (the info as it is in the state db) and
+   * writes the doc back; true when it was written.
+   */
+  private async answer(change: Change, stored: Info | undefined): Promise<boolean> {
+    const { doc } = change;
     const answered: Transition[] = [];
     let changed = false;
-    for (const transition of transitions) {
+    for (const transition of this.transitions) {
       if (transition.filter(change)) {
         changed = (await transition.onMatch(change)) || changed;
         answered.push(transition);
@@ -282,18 +360,21 @@ export class Worker {
     const records: Record<string, TransitionRecord> = Object.fromEntries(
       answered.map((t) => [t.name, { inputs: t.inputsOf(doc), fields: ownedFieldsOf(doc, t.ownedFields), at }]),
     );
-    await state.saveInfo(withRecords(info, row.id, records));
+    await this.infoWriter.push(withRecords(stored, change.id, records));
     return changed && (await this.writeBack(doc, answered));
   }
 
-  /** PUT with the read `_rev`; on 409 re-read and put only the transitions' own fields on the latest revision. */
+  /**
+   * Saves with the read `_rev` (batched with other answers ready at the same moment); on 409 re-reads and puts
+   * only the transitions' own fields on the latest revision.
+   */
   private async writeBack(answered: Doc, transitions: readonly Transition[]): Promise<boolean> {
     const { db, log } = this.deps;
     const ownedFields = transitions.flatMap((t) => t.ownedFields);
-    let attempt: Doc = answered;
-    for (let conflicts = 0; conflicts < MAX_CONFLICT_RETRIES; conflicts += 1) {
-      if ((await db.put(attempt)) !== 'conflict') {
-        return true;
+    let saved = await this.docWriter.push(answered);
+    for (let conflicts = 1; saved === 'conflict'; conflicts += 1) {
+      if (conflicts > MAX_CONFLICT_RETRIES) {
+        throw new TransientError('cht_put_conflicts');
       }
       const latest = await db.get(answered._id);
       const merged = latest && reapplyOwnedFields(latest, answered, transitions);
@@ -304,9 +385,16 @@ export class Worker {
       if (isDeepStrictEqual(ownedFieldsOf(latest, ownedFields), ownedFieldsOf(answered, ownedFields))) {
         return false;
       }
-      attempt = merged;
+      saved = await db.put(merged);
     }
-    throw new TransientError('cht_put_conflicts');
+    if (saved instanceof TransientError) {
+      throw saved;
+    }
+    // A doc that releases others must come back through the feed to release them; any other echo is skipped.
+    if (!this.releasesWaiting(answered)) {
+      this.ownWrites.set(answered._id, saved.rev);
+    }
+    return true;
   }
 }
 

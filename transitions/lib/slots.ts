@@ -1,4 +1,4 @@
-/** At most `size` tasks at once: the cap on look-ups in flight against the HIE and writes against CHT. */
+/** At most `size` tasks at once: the cap on requests in flight against the HIE (CR look-ups and SHR POSTs). */
 export class Slots {
   private free: number;
   private readonly waiting: Array<() => void> = [];
