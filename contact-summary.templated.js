@@ -24,7 +24,7 @@ var fields = [
   { appliesToType: ['e_household', 'd_community_health_volunteer_area', 'c_community_health_unit'],
     label: 'contact.phone', value: contact.phone, width: 4, appliesIf: function () { return !!contact.phone; } },
   { appliesToType: 'd_community_health_volunteer_area', label: 'echis.link_facility',
-    value: contact.link_facility_name + ' (' + contact.link_facility_code + ')', width: 12,
+    value: (contact.link_facility_name ? contact.link_facility_name + ' ' : '') + '(' + contact.link_facility_code + ')', width: 12,
     appliesIf: function () { return !!contact.link_facility_code; } },
   { appliesToType: 'c_community_health_unit', label: 'echis.chu_code', value: contact.code, width: 6,
     appliesIf: function () { return !!contact.code; } },

@@ -91,6 +91,13 @@ describe('client profile (contact summary)', () => {
     expect(shown(result, 'echis.cr.card', 'en')).to.deep.equal([['CR ID', 'CR4200000000011-1'], ['UPI (legacy)', 'UPI-0001']]);
   });
 
+  it("a CHP area shows its link facility, with or without the facility's name", async () => {
+    const area = { _id: 'ke-test-area-cs', type: 'contact', contact_type: 'd_community_health_volunteer_area', link_facility_code: '13999' };
+    const field = (result) => result.fields.find((f) => f.label === 'echis.link_facility');
+    expect(field(await summary({ ...area, link_facility_name: 'Test Dispensary' })).value).to.equal('Test Dispensary (13999)');
+    expect(field(await summary(area)).value).to.equal('(13999)');
+  });
+
   describe('last referral', () => {
     it('no referral, no card', async () => {
       const result = await summary(identified());
