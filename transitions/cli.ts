@@ -27,9 +27,10 @@ const USAGE = `usage:
                                 a local HIE Client Registry for demos and tests (HIE_USERNAME, HIE_PASSWORD and
                                 HIE_AUTH_KEY default to ${SANDBOX_DEFAULTS.username}/${SANDBOX_DEFAULTS.password}/${SANDBOX_DEFAULTS.authKey})
   echis-hie demo                the worker on the embedded CouchDB-protocol server and the sandbox, with sample data
-  echis-hie bench [--n N] [--latency-ms L] [--concurrency C] [--json FILE]
+  echis-hie bench [--n N] [--latency-ms L] [--concurrency C] [--json FILE] [--leveldb]
                                 back-fill N generated clients against a CR with latency L and a limit of C in flight,
-                                beside the upstream flow and an instant CR (defaults 20000, 50, 16)
+                                beside the upstream flow and an instant CR (defaults 20000, 50, 16; the embedded
+                                server in memory unless --leveldb)
   echis-hie help                this text
 Settings come from the environment: see README.md.`;
 
@@ -143,17 +144,23 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     case 'bench': {
-      const values = options(rest, { n: { type: 'string' }, 'latency-ms': { type: 'string' }, concurrency: { type: 'string' }, json: { type: 'string' } });
+      const values = options(rest, {
+        n: { type: 'string' },
+        'latency-ms': { type: 'string' },
+        concurrency: { type: 'string' },
+        json: { type: 'string' },
+        leveldb: { type: 'boolean', default: false },
+      });
       const bench = {
         n: wholeNumber('n', values.n, 20_000, 10_000_000),
         latencyMs: wholeNumber('latency-ms', values['latency-ms'], 50, 60_000),
         concurrency: wholeNumber('concurrency', values.concurrency, 16, 1000),
+        inMemory: !values.leveldb,
       };
       if (bench.n < 1 || bench.concurrency < 1) {
         throw new ConfigError('--n and --concurrency must be at least 1');
       }
-      const log = createLogger(logLevel({ LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' }));
-      const result = await runBench(bench, (text) => process.stderr.write(`bench: ${text}\n`), log);
+      const result = await runBench(bench, (text) => process.stderr.write(`bench: ${text}\n`));
       process.stdout.write(`${describeBench(result)}\n`);
       if (values.json !== undefined) {
         writeJson(values.json, result);

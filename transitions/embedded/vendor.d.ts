@@ -6,6 +6,7 @@ declare module 'pouchdb' {
   interface PouchConstructor {
     defaults(options: Record<string, unknown>): PouchConstructor;
     setMaxListeners(count: number): void;
+    plugin(plugin: unknown): void;
     new (name: string): PouchDatabase;
   }
   const PouchDB: PouchConstructor;
@@ -20,4 +21,9 @@ declare module 'express-pouchdb' {
   }
   function expressPouchDB(PouchDB: unknown, options: Record<string, unknown>): ExpressPouchDB;
   export = expressPouchDB;
+}
+
+declare module 'pouchdb-adapter-memory' {
+  const plugin: unknown;
+  export = plugin;
 }

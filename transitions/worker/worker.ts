@@ -73,6 +73,8 @@ interface RunState {
   readonly summary: RunSummary;
   readonly progress: Progress;
   readonly inFlight: Set<Promise<void>>;
+  /** Woken each time a task ends: the feed loop waits here for room, never on `Promise.race(inFlight)`. */
+  readonly onTaskEnd: Array<() => void>;
   /** The last task queued per doc id: a new change of the doc waits for it. */
   readonly lastTaskOf: Map<string, Promise<void>>;
 }
@@ -83,6 +85,14 @@ const MAX_CONFLICT_RETRIES = 10;
 /** Design docs are the CHT's code, not data: no transition runs on them. */
 function isDesignDoc(id: string): boolean {
   return id.startsWith('_design/');
+}
+
+/**
+ * Resolves when the next task ends. (`Promise.race` over the tasks in flight would leave a reaction on each
+ * task still running at every call: memory growing with the back-fill, not with the work in flight.)
+ */
+function taskEnd(run: RunState): Promise<void> {
+  return new Promise((resolve) => run.onTaskEnd.push(resolve));
 }
 
 /** Resolves after `ms`, or early (false) when the worker is stopping. */
@@ -148,6 +158,7 @@ export class Worker {
       summary: { changes: 0, written: 0, pending: 0, failed: 0 },
       progress: new Progress(since),
       inFlight: new Set(),
+      onTaskEnd: [],
       lastTaskOf: new Map(),
     };
     const { summary, progress, inFlight, lastTaskOf } = run;
@@ -157,7 +168,7 @@ export class Worker {
 
     while (!signal.aborted) {
       if (inFlight.size >= settings.maxQueued) {
-        await Promise.race(inFlight);
+        await taskEnd(run);
         continue;
       }
       const page = await this.withRetries('feed read failed', () => db.changes({ since: feedSeq, limit: settings.batchSize }), run);
@@ -182,7 +193,7 @@ export class Worker {
           break;
         } else {
           // The feed's end moves as our own writes come back through it: finish them, then read once more.
-          await Promise.race(inFlight);
+          await taskEnd(run);
         }
         continue;
       }
@@ -242,6 +253,7 @@ export class Worker {
       })
       .finally(() => {
         run.inFlight.delete(task);
+        run.onTaskEnd.splice(0).forEach((wake) => wake());
         this.deps.observer?.queueDepth(run.inFlight.size);
         if (run.lastTaskOf.get(row.id) === task) {
           run.lastTaskOf.delete(row.id);
