@@ -10,12 +10,15 @@ import { loadConfig, logLevel, optionalSecret } from './config';
 import { runDemo } from './demo';
 import { ConfigError, reasonOf } from './lib/errors';
 import { createLogger } from './logger';
-import { runWorker } from './run';
+import { runSweep, runWorker } from './run';
 import { SANDBOX_DEFAULTS, startSandbox } from './sandbox/hie-sandbox';
 
 const USAGE = `usage:
   echis-hie run [--once]        follow the CHT feed and look clients up in the Client Registry
                                 (--once: up to the feed's end, then exit 0, or 1 when changes are left pending)
+  echis-hie sweep [--once]      look up again the clients the CR did not know, knew twice or knew with other
+                                details (run does this every SWEEP_INTERVAL); --once: RETRY_ATTEMPTS_ONCE
+                                attempts each, then exit 0, or 1 when clients are left pending
   echis-hie sandbox --patients FILE [--port N] [--latency-ms N]
                                 a local HIE Client Registry for demos and tests (HIE_USERNAME, HIE_PASSWORD and
                                 HIE_AUTH_KEY default to ${SANDBOX_DEFAULTS.username}/${SANDBOX_DEFAULTS.password}/${SANDBOX_DEFAULTS.authKey})
@@ -87,6 +90,19 @@ async function main(argv: readonly string[]): Promise<number> {
       }
       if (summary.pending > 0 || summary.failed > 0 || summary.unreadFeed !== undefined) {
         process.stderr.write(`echis-hie: ${summary.pending} changes pending, ${summary.failed} failed\n`);
+        return once ? 1 : 0;
+      }
+      return 0;
+    }
+    case 'sweep': {
+      const { once } = options(rest, { once: { type: 'boolean', default: false } });
+      const config = loadConfig(process.env);
+      const summary = await runSweep(config, createLogger(config.logLevel), { once, signal: stopSignal() });
+      if (summary.unread !== undefined) {
+        process.stderr.write(`echis-hie: the contacts could not be read to their end (${summary.unread})\n`);
+      }
+      if (!summary.finished || summary.failed > 0) {
+        process.stderr.write(`echis-hie: ${summary.pending} clients pending, ${summary.failed} failed\n`);
         return once ? 1 : 0;
       }
       return 0;

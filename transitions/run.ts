@@ -9,9 +9,23 @@ import { createHttp } from './services/http';
 import { ShrClient } from './services/shr-client';
 import { StateStore } from './services/state-store';
 import type { Contacts } from './types';
-import { Worker, type RunSummary } from './worker/worker';
+import { Worker, type RunSummary, type SweepSummary } from './worker/worker';
 
-export async function runWorker(config: Config, log: Logger, options: { once: boolean; signal: AbortSignal }): Promise<RunSummary> {
+interface RunOptions {
+  readonly once: boolean;
+  readonly signal: AbortSignal;
+}
+
+export async function runWorker(config: Config, log: Logger, options: RunOptions): Promise<RunSummary> {
+  return (await createWorker(config, log)).run(options);
+}
+
+/** One re-try sweep (`echis-hie sweep`), with the same wiring as `run`. */
+export async function runSweep(config: Config, log: Logger, options: RunOptions): Promise<SweepSummary> {
+  return (await createWorker(config, log)).sweep(options);
+}
+
+async function createWorker(config: Config, log: Logger): Promise<Worker> {
   const http = createHttp({ baseURL: config.cht.url, timeoutMs: config.cht.timeoutMs, ...(config.cht.auth ? { auth: config.cht.auth } : {}) });
   const db = new CouchDb(http, config.cht.db);
   const access = await db.access();
@@ -27,5 +41,5 @@ export async function runWorker(config: Config, log: Logger, options: { once: bo
   const shrHttp = createHttp({ baseURL: config.shr.url, timeoutMs: config.hie.timeoutMs, ...(config.hie.insecureTls ? { insecureTls: true } : {}) });
   const shr = new ShrClient(shrHttp, registry.tokens, config.shr);
   const transitions = (contacts: Contacts) => createTransitions({ registry, shr, state, config, log }, contacts);
-  return new Worker({ db, state, transitions, settings: config.worker, log }).run(options);
+  return new Worker({ db, state, transitions, settings: config.worker, log });
 }

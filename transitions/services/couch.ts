@@ -130,6 +130,23 @@ export class CouchDb {
     return found;
   }
 
+  /**
+   * One page of the database's docs in id order, starting after `after`: the sweep's batches. The page starts
+   * at the smallest id above `after` (ids sort by code point), not at `after` with `skip=1`, so a doc deleted
+   * between two pages cannot make the next page skip another.
+   */
+  async allDocs(request: { readonly after?: string; readonly limit: number }): Promise<Doc[]> {
+    const start = request.after === undefined ? {} : { startkey: JSON.stringify(`${request.after}\u0000`) };
+    const response = await this.request('all_docs', () =>
+      this.http.get<{ rows?: unknown } | null>(this.path('/_all_docs'), { params: { include_docs: true, limit: request.limit, ...start } }),
+    );
+    const rows = response.data?.rows;
+    if (response.status !== 200 || !Array.isArray(rows)) {
+      throw new TransientError(`cht_all_docs_${response.status}`);
+    }
+    return (rows as Array<{ doc?: Doc | null }>).flatMap((row) => (row.doc ? [row.doc] : []));
+  }
+
   /** Saves many docs in one request; each result is a new rev or 'conflict'. */
   async bulkSave(docs: readonly Doc[]): Promise<Array<{ rev: string } | 'conflict'>> {
     const response = await this.request('bulk_docs', () =>
