@@ -148,6 +148,23 @@ describe('HIE client', () => {
       expect(sandbox.stats().tokensIssued).to.equal(2);
     });
 
+    it('reuses a token that lives only 1.5 s until a quarter of its life is left, instead of fetching one per search', async () => {
+      const shortLived = await startSandbox({ ...SANDBOX_DEFAULTS, tokenTtlS: 1.5, patients: readSample<unknown[]>('registry-patients.json') });
+      try {
+        let now = Date.now();
+        const client = new HieClient(settings(shortLived.url), undefined, () => now);
+        await client.searchPatients('National ID', '23456781');
+        now += 500;
+        await client.searchPatients('National ID', '23456781');
+        expect(shortLived.stats().tokensIssued).to.equal(1);
+        now += 700; // 1.2 s of 1.5: inside the last quarter
+        await client.searchPatients('National ID', '23456781');
+        expect(shortLived.stats().tokensIssued).to.equal(2);
+      } finally {
+        await shortLived.close();
+      }
+    });
+
     it('renews a refused token once and then reports an auth failure', async () => {
       const client = new HieClient(settings(sandbox.url));
       await client.searchPatients('National ID', '23456781');

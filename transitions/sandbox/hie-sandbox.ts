@@ -21,6 +21,28 @@ export interface SandboxOptions {
   readonly tokenTtlS: number;
   /** Added to every Patient search and ServiceRequest POST, to stand for a real HIE's response time. */
   readonly latencyMs: number;
+  /** What goes wrong, for the fault tests: none by default. */
+  readonly faults?: SandboxFaults;
+}
+
+/**
+ * Faults of a real HIE, on a fixed rhythm so a test can rely on them: "every N" counts the requests to the
+ * token, search and ServiceRequest endpoints together (the first is number 1). One request gets one fault, the
+ * first in this order: fail, rate limit, drop, slow.
+ */
+export interface SandboxFaults {
+  /** Answered 503. */
+  readonly failEvery?: number;
+  /** Answered 429 with `Retry-After: retryAfterS`. */
+  readonly rateLimitEvery?: number;
+  readonly retryAfterS?: number;
+  /** The connection is destroyed with no answer. */
+  readonly dropEvery?: number;
+  /** Held `slowMs` before it is handled as usual: a ServiceRequest is stored even when the client gave up. */
+  readonly slowEvery?: number;
+  readonly slowMs?: number;
+  /** Every Nth request carrying a valid token is refused with 401, as if the token had died early. */
+  readonly refuseTokenEvery?: number;
 }
 
 export interface SandboxStats {
@@ -46,6 +68,8 @@ export interface StoredServiceRequest {
 export interface RunningSandbox {
   readonly url: string;
   stats(): SandboxStats;
+  /** Every token issued, so a test can prove none of them reached a log. */
+  issuedTokens(): readonly string[];
   /** Every ServiceRequest the sandbox holds, in the order they were created. */
   serviceRequests(): readonly StoredServiceRequest[];
   close(): Promise<void>;
@@ -95,11 +119,16 @@ class Tokens {
   private readonly secret = randomBytes(32);
   constructor(private readonly ttlS: number) {}
 
+  readonly issued: string[] = [];
+
   issue(subject: string): string {
     const encode = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
-    const now = Math.floor(Date.now() / 1000);
-    const unsigned = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode({ sub: subject, iat: now, exp: now + this.ttlS, jti: randomBytes(6).toString('hex') })}`;
-    return `${unsigned}.${this.sign(unsigned)}`;
+    // Not rounded: a lifetime of 1.5 s is one of the faults tested, and a JWT's NumericDate may be fractional.
+    const now = Date.now() / 1000;
+    const unsigned = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode({ sub: subject, iat: Math.floor(now), exp: now + this.ttlS, jti: randomBytes(6).toString('hex') })}`;
+    const token = `${unsigned}.${this.sign(unsigned)}`;
+    this.issued.push(token);
+    return token;
   }
 
   valid(token: string): boolean {
@@ -135,16 +164,44 @@ function hasIdentifier(request: StoredServiceRequest, system: string, value: str
   return (request.identifier ?? []).some((id) => id.system === system && id.value === value);
 }
 
-function createSandboxApp(options: SandboxOptions, stats: SandboxStats, serviceRequests: StoredServiceRequest[]): express.Express {
+/** True for the `every`th request: `every` undefined or 0 means never. */
+function due(count: number, every: number | undefined): boolean {
+  return every !== undefined && every > 0 && count % every === 0;
+}
+
+/** The faults of `SandboxFaults`, in front of the HIE's endpoints. */
+function injectFaults(faults: SandboxFaults): express.RequestHandler {
+  let requests = 0;
+  return (req: Request, res: Response, next: NextFunction) => {
+    requests += 1;
+    if (due(requests, faults.failEvery)) {
+      res.status(503).json(outcome('transient', 'service unavailable'));
+    } else if (due(requests, faults.rateLimitEvery)) {
+      res.status(429).set('Retry-After', String(faults.retryAfterS ?? 1)).json(outcome('throttled', 'too many requests'));
+    } else if (due(requests, faults.dropEvery)) {
+      req.socket.destroy();
+    } else if (due(requests, faults.slowEvery)) {
+      setTimeout(next, faults.slowMs ?? 0);
+    } else {
+      next();
+    }
+  };
+}
+
+function createSandboxApp(options: SandboxOptions, stats: SandboxStats, serviceRequests: StoredServiceRequest[], tokens: Tokens): express.Express {
   const index = indexPatients(options.patients);
-  const tokens = new Tokens(options.tokenTtlS);
+  const faults = options.faults ?? {};
   const app = express();
   app.disable('x-powered-by');
+  app.use(['/v1', '/fhir'], injectFaults(faults));
 
-  /** True when the request carries a valid Bearer token; else answers 401. */
+  let tokenUses = 0;
+  /** True when the request carries a valid Bearer token (and is not picked to be refused); else answers 401. */
   const authorized = (req: Request, res: Response): boolean => {
     const [scheme, token] = (req.headers.authorization ?? '').split(' ');
-    if (scheme !== 'Bearer' || !token || !tokens.valid(token)) {
+    const valid = scheme === 'Bearer' && token !== undefined && token !== '' && tokens.valid(token);
+    tokenUses += valid ? 1 : 0;
+    if (!valid || due(tokenUses, faults.refuseTokenEvery)) {
       res.status(401).json(outcome('login', 'invalid or expired token'));
       return false;
     }
@@ -283,7 +340,8 @@ function createSandboxApp(options: SandboxOptions, stats: SandboxStats, serviceR
 export async function startSandbox(options: SandboxOptions, port = 0): Promise<RunningSandbox> {
   const stats: SandboxStats = { tokensIssued: 0, searches: 0, searchesByNumber: {}, serviceRequestPosts: 0, serviceRequestsInvalid: 0 };
   const serviceRequests: StoredServiceRequest[] = [];
-  const app = createSandboxApp(options, stats, serviceRequests);
+  const tokens = new Tokens(options.tokenTtlS);
+  const app = createSandboxApp(options, stats, serviceRequests, tokens);
   const server = await new Promise<import('node:http').Server>((resolve, reject) => {
     const listening = app.listen(port, '127.0.0.1', () => resolve(listening)).on('error', reject);
   });
@@ -291,6 +349,7 @@ export async function startSandbox(options: SandboxOptions, port = 0): Promise<R
   return {
     url: `http://127.0.0.1:${actualPort}`,
     stats: () => stats,
+    issuedTokens: () => tokens.issued,
     serviceRequests: () => serviceRequests,
     close: () =>
       new Promise<void>((resolve) => {
