@@ -15,6 +15,7 @@ import type { Doc } from '../../transitions/types';
 export const silentLog = pino({ level: 'silent' });
 
 export interface TestServers {
+  /** The embedded server now running (another one after `restartCouch`). */
   readonly couch: RunningCouch;
   readonly sandbox: RunningSandbox;
   readonly medic: CouchDb;
@@ -23,6 +24,8 @@ export interface TestServers {
   /** The environment `echis-hie run` needs to use these servers. */
   readonly env: Readonly<Record<'CHT_URL' | 'HIE_URL', string>> & Readonly<Record<string, string>>;
   config(overrides?: Record<string, string>): Config;
+  /** Stops the embedded server and starts it again on the same port and data: a CHT restart mid-run. */
+  restartCouch(downMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -34,7 +37,8 @@ export function dbClient(serverUrl: string, name: string): CouchDb {
 /** `contacts` default to the sample's; `reports` (referral reports) to none. */
 export async function startServers(options: { contacts?: Doc[]; reports?: Doc[]; sandbox?: Partial<SandboxOptions> } = {}): Promise<TestServers> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'echis-hie-test-'));
-  const couch = await startCouch({ dataDir, admin: { username: 'admin', password: randomBytes(8).toString('hex') } });
+  const admin = { username: 'admin', password: randomBytes(8).toString('hex') };
+  let couch = await startCouch({ dataDir, admin });
   const sandbox = await startSandbox({ ...SANDBOX_DEFAULTS, patients: readSample<unknown[]>('registry-patients.json'), ...options.sandbox });
   const medic = dbClient(couch.url, 'medic');
   await medic.create();
@@ -49,17 +53,34 @@ export async function startServers(options: { contacts?: Doc[]; reports?: Doc[];
     CHECKPOINT_EVERY_MS: '0',
   };
   return {
-    couch,
+    get couch() {
+      return couch;
+    },
     sandbox,
     medic,
     stateDb: dbClient(couch.url, 'medic-echis-hie'),
     dataDir,
     env,
     config: (overrides = {}) => loadConfig({ ...env, ...overrides }),
+    restartCouch: async (downMs) => {
+      await couch.close();
+      await new Promise((resolve) => setTimeout(resolve, downMs));
+      couch = await startCouch({ dataDir, admin, port: Number(new URL(couch.url).port) });
+    },
     close: async () => {
       await sandbox.close();
       await couch.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Every stored revision of a doc, oldest first: what was ever written on it, not only what it holds now. */
+export async function allRevisions(serverUrl: string, db: string, id: string): Promise<Doc[]> {
+  const { url, auth } = splitCredentials(serverUrl);
+  const http = createHttp({ baseURL: `${url}/${db}`, timeoutMs: 10_000, ...(auth ? { auth } : {}) });
+  const path = `/${encodeURIComponent(id)}`;
+  const { data } = await http.get<{ _revs_info?: { rev: string; status: string }[] }>(path, { params: { revs_info: true } });
+  const revs = (data._revs_info ?? []).filter((info) => info.status === 'available').map((info) => info.rev).reverse();
+  return Promise.all(revs.map(async (rev) => (await http.get<Doc>(path, { params: { rev } })).data));
 }

@@ -70,6 +70,8 @@ export interface RunningSandbox {
   stats(): SandboxStats;
   /** Every token issued, so a test can prove none of them reached a log. */
   issuedTokens(): readonly string[];
+  /** The CR comes to know more people (registered at a facility since): what the re-try sweep is for. */
+  register(patients: readonly unknown[]): void;
   /** Every ServiceRequest the sandbox holds, in the order they were created. */
   serviceRequests(): readonly StoredServiceRequest[];
   close(): Promise<void>;
@@ -90,8 +92,7 @@ interface IndexedPatient {
   readonly resource: unknown;
 }
 
-function indexPatients(patients: readonly unknown[]): Map<string, IndexedPatient[]> {
-  const index = new Map<string, IndexedPatient[]>();
+function indexPatients(patients: readonly unknown[], index = new Map<string, IndexedPatient[]>()): Map<string, IndexedPatient[]> {
   for (const resource of patients) {
     const patient = resource as { id?: string; identifier?: Array<{ type?: { coding?: Array<{ code?: string }> }; value?: string }> };
     for (const identifier of patient.identifier ?? []) {
@@ -188,11 +189,18 @@ function injectFaults(faults: SandboxFaults): express.RequestHandler {
   };
 }
 
-function createSandboxApp(options: SandboxOptions, stats: SandboxStats, serviceRequests: StoredServiceRequest[], tokens: Tokens): express.Express {
-  const index = indexPatients(options.patients);
+function createSandboxApp(
+  options: SandboxOptions,
+  stats: SandboxStats,
+  serviceRequests: StoredServiceRequest[],
+  tokens: Tokens,
+  index: Map<string, IndexedPatient[]>,
+): express.Express {
   const faults = options.faults ?? {};
   const app = express();
   app.disable('x-powered-by');
+  // The body is read before any fault holds the request: a slow answer still stores what it was sent.
+  app.use(express.json({ type: () => true, limit: '1mb' }));
   app.use(['/v1', '/fhir'], injectFaults(faults));
 
   let tokenUses = 0;
@@ -311,7 +319,7 @@ function createSandboxApp(options: SandboxOptions, stats: SandboxStats, serviceR
     serviceRequests.push(stored);
     res.status(201).location(`${SERVICE_REQUEST_PATH}/${stored.id}/_history/1`).type('application/fhir+json').json(stored);
   };
-  app.post(SERVICE_REQUEST_PATH, express.json({ type: () => true, limit: '1mb' }), (req: Request, res: Response, next: NextFunction) => {
+  app.post(SERVICE_REQUEST_PATH, (req: Request, res: Response, next: NextFunction) => {
     createServiceRequest(req, res).catch(next);
   });
 
@@ -341,7 +349,8 @@ export async function startSandbox(options: SandboxOptions, port = 0): Promise<R
   const stats: SandboxStats = { tokensIssued: 0, searches: 0, searchesByNumber: {}, serviceRequestPosts: 0, serviceRequestsInvalid: 0 };
   const serviceRequests: StoredServiceRequest[] = [];
   const tokens = new Tokens(options.tokenTtlS);
-  const app = createSandboxApp(options, stats, serviceRequests, tokens);
+  const index = indexPatients(options.patients);
+  const app = createSandboxApp(options, stats, serviceRequests, tokens, index);
   const server = await new Promise<import('node:http').Server>((resolve, reject) => {
     const listening = app.listen(port, '127.0.0.1', () => resolve(listening)).on('error', reject);
   });
@@ -350,6 +359,9 @@ export async function startSandbox(options: SandboxOptions, port = 0): Promise<R
     url: `http://127.0.0.1:${actualPort}`,
     stats: () => stats,
     issuedTokens: () => tokens.issued,
+    register: (patients) => {
+      indexPatients(patients, index);
+    },
     serviceRequests: () => serviceRequests,
     close: () =>
       new Promise<void>((resolve) => {

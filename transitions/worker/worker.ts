@@ -210,6 +210,7 @@ export class Worker {
       for (const row of page.results) {
         summary.changes += 1;
         if (isDesignDoc(row.id)) {
+          this.skipped(row.id, 'design_doc');
           progress.skipTo(row.seq);
         } else {
           this.schedule(row, prefetched.has(row.id) ? { doc: row.doc, info: infos.get(row.id) } : undefined, run);
@@ -399,6 +400,7 @@ export class Worker {
     const { db, state } = this.deps;
     const doc = known ? known.doc : await db.get(row.id);
     if (doc === undefined || doc._deleted) {
+      this.skipped(row.id, 'deleted');
       return false;
     }
     const info = known ? known.info : options.fresh ? undefined : await state.info(row.id);
@@ -426,6 +428,7 @@ export class Worker {
       }
     }
     if (answered.length === 0) {
+      this.skipped(change.id, 'no_transition_applies');
       return false;
     }
     // The answer is recorded before it is written: a crash in between is repaired from the record, with no
@@ -436,6 +439,15 @@ export class Worker {
     );
     await state.saveInfo(withRecords(change.info, change.id, records));
     return changed && (await this.writeBack(doc, answered));
+  }
+
+  /**
+   * Says why a change was left alone, for an operator asking why a doc has no answer: the doc id and a code,
+   * never its contents (a malformed doc may hold anything). Debug level: most changes of a CHT database are
+   * docs no transition is for.
+   */
+  private skipped(id: string, reason: 'design_doc' | 'deleted' | 'no_transition_applies'): void {
+    this.deps.log.debug({ doc: id, reason }, 'change skipped');
   }
 
   /** PUT with the read `_rev`; on 409 re-read and put only the transitions' own fields on the latest revision. */
