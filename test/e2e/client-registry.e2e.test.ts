@@ -3,32 +3,13 @@
  * on the eCHIS sample data, checked against the sample's oracle.
  */
 import { expect } from 'chai';
-import { isDeepStrictEqual } from 'node:util';
 import { textOf } from '../../transitions/lib/fields';
 import { normalizeIdentificationNumber } from '../../transitions/lib/identification';
 import { runWorker } from '../../transitions/run';
-import { readSample } from '../../transitions/sandbox/sample';
 import type { Doc } from '../../transitions/types';
 import { startCli, until } from '../helpers/cli';
+import { contactIds as ids, contacts, expectClientOracle as expectOracle, expectedAnswers as expected, withoutRevAndAnswer } from '../helpers/oracle';
 import { silentLog, startServers, type TestServers } from '../helpers/servers';
-
-const contacts = readSample<Doc[]>('contacts.json');
-const expected = readSample<Record<string, unknown>>('expected-client-registry.json');
-const ids = contacts.map((doc) => doc._id);
-
-function withoutRevAndAnswer(doc: Doc): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(doc).filter(([field]) => field !== '_rev' && field !== 'client_registry'));
-}
-
-/** Every sample contact holds the expected client_registry (or none) and every other field as seeded. */
-async function expectOracle(servers: TestServers): Promise<void> {
-  const docs = await servers.medic.getMany(ids);
-  const wrong = contacts.filter((seeded) => {
-    const doc = docs.get(seeded._id);
-    return !doc || !isDeepStrictEqual(doc.client_registry ?? null, expected[seeded._id]) || !isDeepStrictEqual(withoutRevAndAnswer(doc), withoutRevAndAnswer(seeded));
-  });
-  expect(wrong.map((doc) => doc._id)).to.deep.equal([]);
-}
 
 const runOnce = (servers: TestServers, overrides: Record<string, string> = {}) =>
   runWorker(servers.config(overrides), silentLog, { once: true, signal: new AbortController().signal });

@@ -8,19 +8,14 @@
  */
 import { expect } from 'chai';
 import { isDeepStrictEqual } from 'node:util';
-import { referralOutcome, type ReferralOutcome } from '../../transitions/demo';
+import { referralOutcome } from '../../transitions/demo';
 import type { SandboxFaults } from '../../transitions/sandbox/hie-sandbox';
-import { readSample } from '../../transitions/sandbox/sample';
 import type { Doc } from '../../transitions/types';
 import { startCli, until, type CliRun } from '../helpers/cli';
+import { contacts, expectedAnswers, expectedReferrals, INSTANCE_URL, reports } from '../helpers/oracle';
 import { allRevisions, dbClient, startServers, type TestServers } from '../helpers/servers';
 
-const contacts = readSample<Doc[]>('contacts.json');
-const reports = readSample<Doc[]>('referral-reports.json');
-const expectedAnswers = readSample<Record<string, unknown>>('expected-client-registry.json');
-const expectedReferrals = readSample<Record<string, ReferralOutcome>>('expected-service-requests.json');
 const OTHER_FIELD = 'edited_by_other_writer';
-const INSTANCE_URL = 'https://siaya.echis.go.ke';
 
 /**
  * Another CHT user editing the same docs during the run: a field of its own on each, round after round. A fixed

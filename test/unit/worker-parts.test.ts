@@ -101,6 +101,17 @@ describe('worker parts', () => {
       expect(config.referrals.codes.dangerSigns).to.have.property('fever');
     });
 
+    it('reads the sweep interval in days, hours, minutes or seconds, weekly by default, or off', () => {
+      expect(loadConfig(base).worker.sweepIntervalMs).to.equal(7 * 86_400_000);
+      const interval = (text: string): number => loadConfig({ ...base, SWEEP_INTERVAL: text }).worker.sweepIntervalMs;
+      expect([interval('30d'), interval('12h'), interval('45m'), interval('90s'), interval('0'), interval('off'), interval('OFF')]).to.deep.equal([
+        30 * 86_400_000, 12 * 3_600_000, 45 * 60_000, 90_000, 0, 0, 0,
+      ]);
+      for (const text of ['weekly', '1w', '7', '-1d', '1.5d', '0s', '3651d']) {
+        expect(() => interval(text), text).to.throw(ConfigError, /^SWEEP_INTERVAL must be a duration/);
+      }
+    });
+
     it('reads the referral settings', () => {
       const config = loadConfig({
         ...base,
