@@ -145,23 +145,5 @@ describe('client registry look-up, end to end', () => {
       expect(repeated).to.be.at.most(2); // at most CONCURRENCY look-ups were in flight when it died
       expect(Object.keys(byNumber)).to.have.length(18);
     });
-
-    it('on SIGTERM stops taking changes, finishes what is in flight, saves its position and exits 0', async () => {
-      servers = await startServers({ sandbox: { latencyMs: 200 } });
-      const running = startCli(['run'], { ...servers.env, CONCURRENCY: '2', LOG_LEVEL: 'info' });
-      await until(() => servers.sandbox.stats().searches >= 3);
-      const stoppedAt = Date.now();
-      running.child.kill('SIGTERM');
-      const result = await running.exited;
-      expect(result.code).to.equal(0);
-      expect(Date.now() - stoppedAt).to.be.below(5_000);
-      expect(result.stderr).to.contain('"msg":"worker stopped"');
-      // Every look-up the HIE answered was written: nothing in flight was dropped.
-      const answered = [...(await servers.medic.getMany(ids)).values()].filter((doc) => doc.client_registry !== undefined).length;
-      expect(answered).to.be.at.least(servers.sandbox.stats().searches);
-      const resumed = await startCli(['run', '--once'], { ...servers.env, LOG_LEVEL: 'silent' }).exited;
-      expect(resumed.code).to.equal(0);
-      await expectOracle(servers);
-    });
   });
 });
