@@ -28,12 +28,19 @@ Settings come from the environment: see README.md.`;
 
 const HELP = new Set(['help', '--help', '-h']);
 
-/** parseArgs, with its errors (unknown or malformed options) as usage errors. */
+/**
+ * parseArgs, with its errors (unknown or malformed options) as usage errors. Its own messages quote what was
+ * typed, which may be a password pasted in the wrong place: the error names the option only, never a value.
+ */
 function options<T extends NonNullable<ParseArgsConfig['options']>>(args: readonly string[], spec: T) {
   try {
     return parseArgs({ args: [...args], options: spec, strict: true, allowPositionals: false }).values;
   } catch (error) {
-    throw new ConfigError(error instanceof Error ? error.message.split('\n')[0] ?? 'bad arguments' : 'bad arguments');
+    if ((error as { code?: unknown }).code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+      throw new ConfigError('unexpected argument: settings and secrets come from the environment (echis-hie help)');
+    }
+    const option = /'(--?[A-Za-z][\w-]*)/.exec(error instanceof Error ? error.message : '')?.[1];
+    throw new ConfigError(option === undefined ? 'bad arguments (echis-hie help)' : `bad option ${option} (echis-hie help lists the options)`);
   }
 }
 

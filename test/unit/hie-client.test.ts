@@ -1,5 +1,9 @@
 import { expect } from 'chai';
 import express from 'express';
+import { readFileSync } from 'node:fs';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import sinon from 'sinon';
 import { TransientError } from '../../transitions/lib/errors';
 import { HieClient, interpretSearch, parseToken, tokenExpiry, type HieSettings } from '../../transitions/services/hie-client';
@@ -162,6 +166,24 @@ describe('HIE client', () => {
         expect(shortLived.stats().tokensIssued).to.equal(2);
       } finally {
         await shortLived.close();
+      }
+    });
+
+    it('refuses an HIE with a self-signed certificate unless HIE_INSECURE_TLS says otherwise', async () => {
+      const tls = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'tls');
+      const server = https.createServer(
+        { key: readFileSync(path.join(tls, 'self-signed-key.pem')), cert: readFileSync(path.join(tls, 'self-signed-cert.pem')) },
+        (_req, res) => res.end('token-1'),
+      );
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+        const token = (insecureTls: boolean): Promise<string> => new HieClient({ ...settings(url), insecureTls }).tokens.token();
+        expect((await rejection(token(false))).reason).to.equal('hie_auth_unreachable');
+        expect(await token(true)).to.equal('token-1');
+      } finally {
+        server.closeAllConnections();
+        server.close();
       }
     });
 
