@@ -3,13 +3,13 @@
  * Health Record, addressed to the facility by its KMHFL code, with the client's CR ID as subject, and the report
  * gets `service_request: {id, status: "OK"}` or `service_request: {error}`.
  *
- * A referral whose client has no CR ID yet waits: the client is looked up once more (the `client_registry`
- * transition, through the worker), and if there is still no CR ID the report records why and is listed on the
+ * A referral whose client has no CR ID yet waits: the client is looked up once more unless it was answered
+ * after the referral was made (the `client_registry` transition, through the worker), and if there is still no CR ID the report records why and is listed on the
  * client's info, so the client's next answer with a CR ID sends it. A delivered referral is never sent again.
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
-import { fingerprint, isAnswered, recordOf } from './lib/records';
+import { fingerprint, isAnswered } from './lib/records';
 import { detailOf } from './lib/fields';
 import { buildServiceRequest, formFieldsOf, problemOf, type ServiceRequestSettings } from './lib/service-request';
 import type { SharedHealthRecord } from './services/shr-client';
@@ -73,6 +73,11 @@ export function clientIdOf(doc: Doc): string | undefined {
 
 const FHIR_ID = /^[A-Za-z0-9.-]{1,64}$/;
 
+/** When the CHP made the referral; a report without a readable time trusts no earlier answer. */
+function reportedAt(report: Doc): number {
+  return typeof report.reported_date === 'number' ? report.reported_date : Number.POSITIVE_INFINITY;
+}
+
 /** The client's CR ID, when the `client_registry` transition found one. */
 export function crIdOf(client: Doc | undefined): string | undefined {
   const answer = client?.client_registry as { id?: unknown; status?: unknown } | undefined;
@@ -129,15 +134,13 @@ export function create(deps: ReferralDeps): Transition {
         result = { error: formFieldsOf(report) === undefined ? 'referral has no fields' : 'referral has no client' };
       } else {
         let client = await deps.contacts.get(clientId);
-        const waitedBefore = isWaiting(report);
-        let listed = waitedBefore;
+        let listed = isWaiting(report);
         if (crIdOf(client) === undefined) {
           // Listed before the client is read again: the client's answer, written at any moment, then finds it.
           await deps.waiting.addWaiting(clientId, report._id);
           listed = true;
-          // The client is looked up once more for a new referral, not on every re-run of a waiting one.
-          const lookedUpForIt = recordOf(change.info, NAME)?.inputs === inputsOf(report) && waitedBefore;
-          client = lookedUpForIt ? await deps.contacts.get(clientId) : await deps.contacts.refresh(clientId);
+          // Looked up once more unless its answer is newer than the referral (so not again on every re-run).
+          client = await deps.contacts.refresh(clientId, reportedAt(report));
         }
         const crId = crIdOf(client);
         result = crId !== undefined ? await deliver(report, crId) : { error: client === undefined ? 'client not found' : 'client has no client registry id' };

@@ -1,7 +1,7 @@
 /** Wires the configuration to the worker: the CHT and state databases, the HIE and SHR clients and the transitions. */
 import type { Logger } from 'pino';
 import type { Config } from './config';
-import { ConfigError } from './lib/errors';
+import { ConfigError, TransientError } from './lib/errors';
 import { createTransitions } from './index';
 import { CouchDb } from './services/couch';
 import { HieClient } from './services/hie-client';
@@ -17,15 +17,15 @@ interface RunOptions {
 }
 
 export async function runWorker(config: Config, log: Logger, options: RunOptions): Promise<RunSummary> {
-  return (await createWorker(config, log)).run(options);
+  return (await createWorker(config, log, options.signal)).run(options);
 }
 
 /** One re-try sweep (`echis-hie sweep`), with the same wiring as `run`. */
 export async function runSweep(config: Config, log: Logger, options: RunOptions): Promise<SweepSummary> {
-  return (await createWorker(config, log)).sweep(options);
+  return (await createWorker(config, log, options.signal)).sweep(options);
 }
 
-async function createWorker(config: Config, log: Logger): Promise<Worker> {
+async function createWorker(config: Config, log: Logger, signal: AbortSignal): Promise<Worker> {
   const http = createHttp({ baseURL: config.cht.url, timeoutMs: config.cht.timeoutMs, ...(config.cht.auth ? { auth: config.cht.auth } : {}) });
   const db = new CouchDb(http, config.cht.db);
   const access = await db.access();
@@ -37,9 +37,12 @@ async function createWorker(config: Config, log: Logger): Promise<Worker> {
   const state = new StateStore(new CouchDb(http, config.cht.stateDb), config.cht.db);
   await state.ensure();
   const registry = new HieClient(config.hie);
-  // The SHR takes the same short-lived HIE token: one token source for both.
+  // Stopping finishes the HIE requests in flight, not the queue behind the cap (up to MAX_QUEUED changes, each
+  // started at once and waiting for an HIE slot): those are left for the next run.
+  signal.addEventListener('abort', () => registry.slots.close(new TransientError('hie_stopping')), { once: true });
+  // The SHR takes the same short-lived HIE token and counts against the same cap: one token source and one cap.
   const shrHttp = createHttp({ baseURL: config.shr.url, timeoutMs: config.hie.timeoutMs, ...(config.hie.insecureTls ? { insecureTls: true } : {}) });
-  const shr = new ShrClient(shrHttp, registry.tokens, config.shr);
+  const shr = new ShrClient(shrHttp, registry, config.shr);
   const transitions = (contacts: Contacts) => createTransitions({ registry, shr, state, config, log }, contacts);
   return new Worker({ db, state, transitions, settings: config.worker, log });
 }

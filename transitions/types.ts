@@ -119,8 +119,9 @@ export interface Transition {
 export interface Contacts {
   get(id: string): Promise<Doc | undefined>;
   /**
-   * Runs the transitions on a contact now, as if it had just changed (its recorded answers are not trusted), and
-   * resolves with the contact as it then is. A transient failure rejects, and nothing is written for it.
+   * Runs the transitions on a contact now, as if it had just changed, trusting only answers recorded at or after
+   * `notBefore` (ms), and resolves with the contact as it then is. A transient failure rejects, and nothing is
+   * written for it.
    */
-  refresh(id: string): Promise<Doc | undefined>;
+  refresh(id: string, notBefore: number): Promise<Doc | undefined>;
 }

@@ -112,6 +112,7 @@ describe('HIE client', () => {
       authKey: SANDBOX_DEFAULTS.authKey,
       timeoutMs: 2_000,
       tokenTtlMs: 20_000,
+      concurrency: 4,
     });
 
     beforeEach(async () => {

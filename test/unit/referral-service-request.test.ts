@@ -30,7 +30,7 @@ function answered(doc: Doc): Info {
 describe('referral_service_request transition', () => {
   let createServiceRequest: sinon.SinonStub<[ServiceRequest], Promise<Delivery>>;
   let get: sinon.SinonStub<[string], Promise<Doc | undefined>>;
-  let refresh: sinon.SinonStub<[string], Promise<Doc | undefined>>;
+  let refresh: sinon.SinonStub<[string, number], Promise<Doc | undefined>>;
   let addWaiting: sinon.SinonStub<[string, string], Promise<void>>;
   let removeWaiting: sinon.SinonStub<[string, string], Promise<void>>;
   let transition: ReturnType<typeof create>;
@@ -38,7 +38,7 @@ describe('referral_service_request transition', () => {
   beforeEach(() => {
     createServiceRequest = sinon.stub<[ServiceRequest], Promise<Delivery>>().resolves({ kind: 'created', id: 'sr-1' });
     get = sinon.stub<[string], Promise<Doc | undefined>>().resolves(withCrId);
-    refresh = sinon.stub<[string], Promise<Doc | undefined>>().resolves(withoutCrId);
+    refresh = sinon.stub<[string, number], Promise<Doc | undefined>>().resolves(withoutCrId);
     addWaiting = sinon.stub<[string, string], Promise<void>>().resolves();
     removeWaiting = sinon.stub<[string, string], Promise<void>>().resolves();
     transition = create({
@@ -91,20 +91,17 @@ describe('referral_service_request transition', () => {
       expect(get.calledOnceWith(CLIENT_ID)).to.equal(true);
     });
 
-    it('looks a client without CR ID up once more, and lists the report on it when there is still none', async () => {
+    it('asks for a client without CR ID to be looked up again unless answered since the referral, and lists the report on it', async () => {
       get.resolves(withoutCrId);
       const doc = report();
       expect(await transition.onMatch(change(doc))).to.equal(true);
       expect(doc.service_request).to.deep.equal({ error: 'client has no client registry id' });
       expect(addWaiting.calledOnceWith(CLIENT_ID, doc._id)).to.equal(true);
       expect(addWaiting.calledBefore(refresh)).to.equal(true);
-      expect(refresh.calledOnceWith(CLIENT_ID)).to.equal(true);
+      expect(refresh.calledOnceWith(CLIENT_ID, sample?.reported_date as number)).to.equal(true);
       expect(createServiceRequest.called || removeWaiting.called).to.equal(false);
-
-      // The echo of that write, or any later change of the report, asks the CR nothing more.
-      refresh.resetHistory();
+      // The echo of that write changes nothing.
       expect(await transition.onMatch(change(doc, answered(doc)))).to.equal(false);
-      expect(refresh.called).to.equal(false);
     });
 
     it('sends a waiting report once its client has a CR ID and takes it off the client', async () => {

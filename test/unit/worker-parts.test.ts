@@ -3,7 +3,8 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../transitions/config';
-import { ConfigError } from '../../transitions/lib/errors';
+import { ConfigError, TransientError } from '../../transitions/lib/errors';
+import { Slots } from '../../transitions/lib/slots';
 import { reapplyOwnedFields, withRecords } from '../../transitions/lib/records';
 import { docPath } from '../../transitions/services/couch';
 import { backoffMs } from '../../transitions/worker/backoff';
@@ -35,6 +36,21 @@ describe('worker parts', () => {
       expect(progress.safeSeq()).to.equal(5007);
       progress.settle(open);
       expect(progress.safeSeq()).to.equal(5008);
+    });
+  });
+
+  describe('HIE slots', () => {
+    it('once closed, refuses the tasks waiting and any new one, and lets the running ones finish', async () => {
+      const slots = new Slots(1);
+      let finish = (): void => undefined;
+      const running = slots.use(() => new Promise<string>((resolve) => (finish = () => resolve('done'))));
+      const waiting = slots.use(() => Promise.resolve('sent'));
+      const stopped = new TransientError('hie_stopping');
+      slots.close(stopped);
+      finish();
+      expect(await running).to.equal('done');
+      expect(await waiting.catch((error: unknown) => error)).to.equal(stopped);
+      expect(await slots.use(() => Promise.resolve('sent')).catch((error: unknown) => error)).to.equal(stopped);
     });
   });
 

@@ -32,6 +32,15 @@ export function isAnswered(change: Change, transition: Pick<Transition, 'name' |
   );
 }
 
+/** The info with only the answers recorded at or after `ms`: older ones are to be given again. */
+export function withoutRecordsBefore(info: Info | undefined, ms: number): Info | undefined {
+  if (info === undefined) {
+    return undefined;
+  }
+  const kept = Object.entries(info.transitions).filter(([, record]) => Date.parse(record.at) >= ms);
+  return { ...info, transitions: Object.fromEntries(kept) };
+}
+
 /** The info of a doc nothing was recorded for yet. */
 export function emptyInfo(docId: string): Info {
   return { _id: infoId(docId), type: 'info', doc_id: docId, transitions: {} };

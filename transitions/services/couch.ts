@@ -147,8 +147,11 @@ export class CouchDb {
     return (rows as Array<{ doc?: Doc | null }>).flatMap((row) => (row.doc ? [row.doc] : []));
   }
 
-  /** Saves many docs in one request; each result is a new rev or 'conflict'. */
-  async bulkSave(docs: readonly Doc[]): Promise<Array<{ rev: string } | 'conflict'>> {
+  /**
+   * Saves many docs in one request; each result is a new rev, 'conflict', or another refusal of that doc alone
+   * (a CHT validation, say) as a TransientError for the caller to retry it.
+   */
+  async bulkSave(docs: readonly Doc[]): Promise<Array<{ rev: string } | 'conflict' | TransientError>> {
     const response = await this.request('bulk_docs', () =>
       this.http.post<Array<{ rev?: string; error?: string }>>(this.path('/_bulk_docs'), { docs }),
     );
@@ -159,10 +162,7 @@ export class CouchDb {
       if (result.rev !== undefined) {
         return { rev: result.rev };
       }
-      if (result.error === 'conflict') {
-        return 'conflict';
-      }
-      throw new TransientError(`cht_bulk_docs_${result.error ?? 'error'}`);
+      return result.error === 'conflict' ? 'conflict' : new TransientError(`cht_bulk_docs_${result.error ?? 'error'}`);
     });
   }
 

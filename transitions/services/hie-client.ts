@@ -4,6 +4,7 @@
  */
 import type { AxiosInstance, AxiosResponse } from 'axios';
 import { TransientError } from '../lib/errors';
+import { Slots } from '../lib/slots';
 import type { RegistryPatient } from '../types';
 import { createHttp, send, transientStatus } from './http';
 
@@ -15,6 +16,8 @@ export interface HieSettings {
   readonly timeoutMs: number;
   /** How long a token that is not a JWT is trusted; a JWT's own `exp` wins. */
   readonly tokenTtlMs: number;
+  /** HIE requests in flight at once (CR look-ups and SHR POSTs together): the HIE's rate limit is on us all. */
+  readonly concurrency: number;
   readonly insecureTls?: boolean;
 }
 
@@ -194,15 +197,22 @@ export class HieTokenSource {
   }
 }
 
+/** What every HIE request shares: one token source, one cap on requests in flight. */
+export interface HieAccess {
+  readonly tokens: HieTokenSource;
+  readonly slots: Slots;
+}
+
 /**
- * Sends a request with the HIE's Bearer token. A refused token is renewed once (it may have expired in flight or
- * been good for a single call); 429, 5xx and network failures are TransientErrors named after `service`.
+ * Sends a request with the HIE's Bearer token, within the cap on requests in flight. A refused token is renewed
+ * once (it may have expired in flight or been good for a single call); 429, 5xx and network failures are
+ * TransientErrors named after `service`.
  */
-export async function withBearer<T>(
-  tokens: HieTokenSource,
-  service: string,
-  request: (token: string) => Promise<AxiosResponse<T>>,
-): Promise<AxiosResponse<T>> {
+export async function withBearer<T>(access: HieAccess, service: string, request: (token: string) => Promise<AxiosResponse<T>>): Promise<AxiosResponse<T>> {
+  return access.slots.use(() => authorized(access.tokens, service, request));
+}
+
+async function authorized<T>(tokens: HieTokenSource, service: string, request: (token: string) => Promise<AxiosResponse<T>>): Promise<AxiosResponse<T>> {
   for (let attempt = 1; ; attempt += 1) {
     const token = await tokens.token();
     const response = await send(service, () => request(token));
@@ -220,8 +230,9 @@ export async function withBearer<T>(
   }
 }
 
-export class HieClient implements ClientRegistry {
+export class HieClient implements ClientRegistry, HieAccess {
   readonly tokens: HieTokenSource;
+  readonly slots: Slots;
 
   constructor(
     settings: HieSettings,
@@ -233,10 +244,11 @@ export class HieClient implements ClientRegistry {
     now: () => number = Date.now,
   ) {
     this.tokens = new HieTokenSource(this.http, settings, now);
+    this.slots = new Slots(settings.concurrency);
   }
 
   async searchPatients(identifierType: string, identifierNumber: string): Promise<PatientSearch> {
-    const response = await withBearer(this.tokens, 'hie_search', (token) =>
+    const response = await withBearer(this, 'hie_search', (token) =>
       this.http.get('/v1/fhir/Patient', {
         params: { identifierType, identifierNumber },
         headers: { Authorization: `Bearer ${token}`, Accept: 'application/fhir+json, application/json' },

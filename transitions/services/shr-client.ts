@@ -6,7 +6,7 @@
 import type { AxiosInstance } from 'axios';
 import type { ServiceRequest } from '@medplum/fhirtypes';
 import { TransientError } from '../lib/errors';
-import { type HieTokenSource, withBearer } from './hie-client';
+import { type HieAccess, withBearer } from './hie-client';
 
 export interface ShrSettings {
   /** Base URL of the SHR (defaults to HIE_URL) and the path ServiceRequests are POSTed to. */
@@ -72,12 +72,12 @@ export function interpretCreate(status: number, body: unknown, location: unknown
 export class ShrClient implements SharedHealthRecord {
   constructor(
     private readonly http: AxiosInstance,
-    private readonly tokens: HieTokenSource,
+    private readonly hie: HieAccess,
     private readonly settings: ShrSettings,
   ) {}
 
   async createServiceRequest(resource: ServiceRequest): Promise<Delivery> {
-    const response = await withBearer(this.tokens, 'shr_create', (token) =>
+    const response = await withBearer(this.hie, 'shr_create', (token) =>
       this.http.post(this.settings.serviceRequestPath, resource, {
         headers: {
           Authorization: `Bearer ${token}`,

@@ -97,6 +97,22 @@ export class StateStore {
     }));
   }
 
+  /** Saves many info docs in one request; those saved meanwhile by someone else are merged one by one. */
+  async saveInfos(infos: readonly Info[]): Promise<undefined[]> {
+    const results = await this.db.bulkSave(infos as unknown as Doc[]);
+    return Promise.all(
+      results.map(async (result, i) => {
+        if (result instanceof TransientError) {
+          throw result;
+        }
+        if (result === 'conflict') {
+          await this.saveInfo(infos[i] as Info);
+        }
+        return undefined;
+      }),
+    );
+  }
+
   /** The info of one doc, read now (not from a batch read earlier). */
   async info(docId: string): Promise<Info | undefined> {
     return (await this.infos([docId])).get(docId);

@@ -1,27 +1,28 @@
 /**
  * Follows the CHT database's `_changes` feed and runs the transitions on each change, as Sentinel does, with
- * what an unattended integration needs: a cap on work in flight, one change per doc at a time, retries with
- * backoff for transient failures, conflict-safe write-back of the transitions' own fields only, and a
- * checkpoint that never passes a change still owed work.
+ * what an unattended integration needs: a bound on changes in flight, one change per doc at a time, retries
+ * with backoff for transient failures, conflict-safe write-back of the transitions' own fields only (in
+ * `_bulk_docs` batches when many answers are ready), and a checkpoint that never passes a change still owed
+ * work. The cap on HIE requests in flight is the HIE client's (`HieAccess`), so no slot is held while a
+ * change waits for the CHT.
  */
 import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import { reasonOf, TransientError } from '../lib/errors';
-import { ownedFieldsOf, reapplyOwnedFields, withRecords } from '../lib/records';
+import { ownedFieldsOf, reapplyOwnedFields, withoutRecordsBefore, withRecords } from '../lib/records';
 import type { CouchDb, ChangeRow } from '../services/couch';
 import type { StateStore } from '../services/state-store';
 import type { Change, Contacts, Doc, Info, Seq, Transition, TransitionRecord } from '../types';
 import { backoffMs, type BackoffSettings } from './backoff';
+import { Batcher } from './batcher';
+import { DocLocks } from './doc-locks';
 import { Progress } from './progress';
-import { Slots } from './slots';
 
 export interface WorkerSettings {
-  /** Changes read per request. */
+  /** Changes read per request, and docs written per `_bulk_docs`. */
   readonly batchSize: number;
-  /** Changes being worked on at once (HIE look-ups and CHT writes in flight). */
-  readonly concurrency: number;
   /** The feed is not read further while this many changes are unfinished. */
   readonly maxQueued: number;
   /** How long a caught-up `run` waits before reading the feed again. */
@@ -85,8 +86,6 @@ interface Known {
 interface RunState {
   readonly once: boolean;
   readonly signal: AbortSignal;
-  /** The one cap on HIE look-ups and CHT writes in flight, for the feed and the sweep alike. */
-  readonly slots: Slots;
   readonly inFlight: Set<Promise<void>>;
   /** The last task queued per doc id: a new change of the doc (or its sweep) waits for it. */
   readonly lastTaskOf: Map<string, Promise<void>>;
@@ -106,6 +105,11 @@ function isDesignDoc(id: string): boolean {
   return id.startsWith('_design/');
 }
 
+/** Read again after an await: TypeScript takes `signal.aborted` for unchanged since the last check. */
+function stopping(signal: AbortSignal): boolean {
+  return signal.aborted;
+}
+
 /** Resolves after `ms`, or early (false) when the worker is stopping. */
 async function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
   try {
@@ -118,9 +122,9 @@ async function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
 
 /** How `process` treats a doc: as a change from the feed, or refreshed for another doc's transition. */
 interface ProcessOptions {
-  /** Recorded answers are not trusted: the transitions answer again. */
-  readonly fresh?: boolean;
-  /** Run the docs this one releases (off when a waiting doc itself asked for the refresh). */
+  /** Answers recorded before this time (ms) are not trusted: the transitions answer again. */
+  readonly notBefore?: number;
+  /** Run the docs this one releases (off when a waiting doc, holding its own lock, asked for the refresh). */
   readonly release?: boolean;
 }
 
@@ -132,20 +136,28 @@ export class Worker {
    * for them may be older than that refresh, so it is read again.
    */
   private readonly refreshed = new Set<string>();
+  /**
+   * The revision each doc was last written as, until its change comes back through the feed: that change is
+   * our own write, already answered, and is passed over without reading its info.
+   */
+  private readonly ownWrites = new Map<string, string>();
+  private readonly locks = new DocLocks();
+  private readonly infoWriter: Batcher<Info, undefined>;
+  private readonly docWriter: Batcher<Doc, { rev: string } | 'conflict' | TransientError>;
 
   constructor(private readonly deps: WorkerDeps) {
     this.now = deps.now ?? Date.now;
     const contacts: Contacts = {
       get: (id) => deps.db.get(id),
-      refresh: async (id) => {
-        // In the asking change's own slot and not behind the contact's queue: waiting there could deadlock
-        // (that queue may be waiting for a slot); answering one contact twice is safe, as write-back is.
+      refresh: async (id, notBefore) => {
         this.refreshed.add(id);
-        await this.process({ id, seq: 0 }, undefined, { fresh: true, release: false });
+        await this.process({ id, seq: 0 }, undefined, { notBefore, release: false });
         return deps.db.get(id);
       },
     };
     this.transitions = deps.transitions(contacts);
+    this.infoWriter = new Batcher((infos) => deps.state.saveInfos(infos), deps.settings.batchSize);
+    this.docWriter = new Batcher((docs) => deps.db.bulkSave(docs), deps.settings.batchSize);
   }
 
   /** Processes the feed from the saved checkpoint: to its end with `once`, else until `signal` aborts. */
@@ -180,7 +192,9 @@ export class Worker {
       }
       if (page.results.length === 0) {
         if (inFlight.size === 0) {
+          // Caught up with nothing in flight: every echo and refresh has been seen.
           this.refreshed.clear();
+          this.ownWrites.clear();
         }
         if (page.lastSeq !== feedSeq) {
           progress.skipTo(page.lastSeq);
@@ -197,9 +211,10 @@ export class Worker {
         }
         continue;
       }
+      const echoes = new Set(page.results.filter((row) => this.isOwnWrite(row)));
       // The info of every doc without a change in flight, in one request. A doc that had one is read again when
       // its turn comes, even if that change finished meanwhile: its info may have been written after this read.
-      const prefetch = page.results.filter((row) => !isDesignDoc(row.id) && !lastTaskOf.has(row.id) && row.doc && !row.deleted).map((row) => row.id);
+      const prefetch = page.results.filter((row) => !echoes.has(row) && !isDesignDoc(row.id) && !lastTaskOf.has(row.id) && row.doc && !row.deleted).map((row) => row.id);
       const prefetched = new Set(prefetch);
       const infos = await this.withRetries('state read failed', () => state.infos(prefetch), run, (reason) => {
         summary.unreadFeed = reason;
@@ -209,8 +224,10 @@ export class Worker {
       }
       for (const row of page.results) {
         summary.changes += 1;
-        if (isDesignDoc(row.id)) {
-          this.skipped(row.id, 'design_doc');
+        if (isDesignDoc(row.id) || echoes.has(row)) {
+          if (!echoes.has(row)) {
+            this.skipped(row.id, 'design_doc');
+          }
           progress.skipTo(row.seq);
         } else {
           this.schedule(row, prefetched.has(row.id) ? { doc: row.doc, info: infos.get(row.id) } : undefined, run);
@@ -227,6 +244,16 @@ export class Worker {
     const drained = once && summary.unreadFeed === undefined;
     log.info({ db: db.name, ...summary, seq: progress.safeSeq() }, drained ? 'worker drained the feed' : 'worker stopped');
     return summary;
+  }
+
+  /** The change is our own write coming back (the doc is still the revision we wrote): nothing to do. */
+  private isOwnWrite(row: ChangeRow): boolean {
+    const rev = this.ownWrites.get(row.id);
+    if (rev === undefined) {
+      return false;
+    }
+    this.ownWrites.delete(row.id);
+    return row.doc?._rev === rev;
   }
 
   /**
@@ -246,7 +273,7 @@ export class Worker {
   private runState(once: boolean, signal: AbortSignal): RunState {
     // Every change waiting out a backoff listens for the stop: many listeners on this signal are by design.
     setMaxListeners(0, signal);
-    return { once, signal, slots: new Slots(this.deps.settings.concurrency), inFlight: new Set(), lastTaskOf: new Map() };
+    return { once, signal, inFlight: new Set(), lastTaskOf: new Map() };
   }
 
   private async sweepWith(run: RunState): Promise<SweepSummary> {
@@ -290,13 +317,22 @@ export class Worker {
     return this.transitions.some((t) => t.retriedBySweep?.(doc) === true);
   }
 
-  /** Runs the transitions on a swept doc as if it had just changed (recorded answers not trusted), releasing what it may. */
+  /**
+   * Runs the transitions on a swept doc as if it had just changed (no answer recorded before now trusted). A doc
+   * written with a CR ID then releases its waiting referrals as its write coming back through the feed would:
+   * `sweep` reads no feed, and under `run` the echo finds them sent.
+   */
   private async sweepOne(id: string): Promise<boolean> {
-    const doc = await this.deps.db.get(id);
+    const { db, state } = this.deps;
+    const doc = await db.get(id);
     if (doc === undefined || !this.isSwept(doc)) {
       return false;
     }
-    return this.process({ id, seq: 0 }, { doc, info: undefined }, { fresh: true });
+    const written = await this.process({ id, seq: 0 }, { doc, info: await state.info(id) }, { notBefore: this.now() });
+    if (written) {
+      await this.process({ id, seq: 0 }, undefined);
+    }
+    return written;
   }
 
   /**
@@ -371,17 +407,15 @@ export class Worker {
     const { settings, log } = this.deps;
     for (let attempt = 1; !run.signal.aborted; attempt += 1) {
       try {
-        // Work that waited for a slot while the worker was told to stop is left for the next run: stopping
-        // finishes what is in flight, not the whole queue (up to MAX_QUEUED look-ups).
-        const written = await run.slots.use(async () => (run.signal.aborted ? undefined : work(attempt)));
-        if (written === undefined) {
-          return 'pending';
-        }
-        return written ? 'written' : 'done';
+        return (await work(attempt)) ? 'written' : 'done';
       } catch (error) {
         if (!(error instanceof TransientError)) {
           log.error({ doc: id, reason: reasonOf(error) }, 'transition failed: change skipped');
           return 'failed';
+        }
+        // A failure because the worker is stopping (an HIE slot refused) is no failure to report or wait out.
+        if (stopping(run.signal)) {
+          return 'pending';
         }
         if (run.once && attempt >= settings.maxAttempts) {
           log.warn({ doc: id, reason: error.reason, attempts: attempt }, 'change left for the next run');
@@ -395,29 +429,44 @@ export class Worker {
     return 'pending';
   }
 
-  /** Runs the transitions on one change, then on the docs it releases; true when the doc was written back. */
+  /**
+   * Runs the transitions on one change (holding the doc's lock), then on the docs it releases; true when the
+   * doc was written back. A written doc releases nothing yet: its own write comes back through the feed and
+   * releases then, with the list of waiting docs read after the write.
+   */
   private async process(row: Pick<ChangeRow, 'id' | 'seq'>, known: Known | undefined, options: ProcessOptions = {}): Promise<boolean> {
     const { db, state } = this.deps;
-    const doc = known ? known.doc : await db.get(row.id);
-    if (doc === undefined || doc._deleted) {
-      this.skipped(row.id, 'deleted');
+    const outcome = await this.locks.with(row.id, async () => {
+      const doc = known ? known.doc : await db.get(row.id);
+      if (doc === undefined || doc._deleted) {
+        this.skipped(row.id, 'deleted');
+        return undefined;
+      }
+      const info = known ? known.info : await state.info(row.id);
+      const trusted = options.notBefore === undefined ? info : withoutRecordsBefore(info, options.notBefore);
+      return { doc, info, written: await this.answer({ id: row.id, seq: row.seq, doc, info: trusted }, info) };
+    });
+    if (outcome === undefined) {
       return false;
     }
-    const info = known ? known.info : options.fresh ? undefined : await state.info(row.id);
-    const written = await this.answer({ id: row.id, seq: row.seq, doc, info });
-    if (options.release !== false && this.transitions.some((t) => t.releasesWaiting?.(doc))) {
-      // Read again after our own write: a doc listed as waiting meanwhile is then seen here or sees our write.
-      const waiting = (written ? await state.info(row.id) : info)?.waiting ?? [];
-      for (const id of waiting) {
+    const { doc, info, written } = outcome;
+    if (!written && options.release !== false && this.releasesWaiting(doc)) {
+      for (const id of info?.waiting ?? []) {
         await this.process({ id, seq: row.seq }, undefined, { release: false });
       }
     }
     return written;
   }
 
-  /** Runs the matching transitions, records their answers and writes the doc back; true when it was written. */
-  private async answer(change: Change): Promise<boolean> {
-    const { state } = this.deps;
+  private releasesWaiting(doc: Doc): boolean {
+    return this.transitions.some((t) => t.releasesWaiting?.(doc));
+  }
+
+  /**
+   * Runs the matching transitions, records their answers on `stored` (the info as it is in the state db) and
+   * writes the doc back; true when it was written.
+   */
+  private async answer(change: Change, stored: Info | undefined): Promise<boolean> {
     const { doc } = change;
     const answered: Transition[] = [];
     let changed = false;
@@ -437,7 +486,7 @@ export class Worker {
     const records: Record<string, TransitionRecord> = Object.fromEntries(
       answered.map((t) => [t.name, { inputs: t.inputsOf(doc), fields: ownedFieldsOf(doc, t.ownedFields), at }]),
     );
-    await state.saveInfo(withRecords(change.info, change.id, records));
+    await this.infoWriter.push(withRecords(stored, change.id, records));
     return changed && (await this.writeBack(doc, answered));
   }
 
@@ -450,14 +499,17 @@ export class Worker {
     this.deps.log.debug({ doc: id, reason }, 'change skipped');
   }
 
-  /** PUT with the read `_rev`; on 409 re-read and put only the transitions' own fields on the latest revision. */
+  /**
+   * Saves with the read `_rev` (batched with other answers ready at the same moment); on 409 re-reads and puts
+   * only the transitions' own fields on the latest revision.
+   */
   private async writeBack(answered: Doc, transitions: readonly Transition[]): Promise<boolean> {
     const { db, log } = this.deps;
     const ownedFields = transitions.flatMap((t) => t.ownedFields);
-    let attempt: Doc = answered;
-    for (let conflicts = 0; conflicts < MAX_CONFLICT_RETRIES; conflicts += 1) {
-      if ((await db.put(attempt)) !== 'conflict') {
-        return true;
+    let saved = await this.docWriter.push(answered);
+    for (let conflicts = 1; saved === 'conflict'; conflicts += 1) {
+      if (conflicts > MAX_CONFLICT_RETRIES) {
+        throw new TransientError('cht_put_conflicts');
       }
       const latest = await db.get(answered._id);
       const merged = latest && reapplyOwnedFields(latest, answered, transitions);
@@ -468,9 +520,16 @@ export class Worker {
       if (isDeepStrictEqual(ownedFieldsOf(latest, ownedFields), ownedFieldsOf(answered, ownedFields))) {
         return false;
       }
-      attempt = merged;
+      saved = await db.put(merged);
     }
-    throw new TransientError('cht_put_conflicts');
+    if (saved instanceof TransientError) {
+      throw saved;
+    }
+    // A doc that releases others must come back through the feed to release them; any other echo is skipped.
+    if (!this.releasesWaiting(answered)) {
+      this.ownWrites.set(answered._id, saved.rev);
+    }
+    return true;
   }
 }
 
