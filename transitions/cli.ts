@@ -19,9 +19,12 @@ const USAGE = `usage:
   echis-hie sweep [--once]      look up again the clients the CR did not know, knew twice or knew with other
                                 details (run does this every SWEEP_INTERVAL); --once: RETRY_ATTEMPTS_ONCE
                                 attempts each, then exit 0, or 1 when clients are left pending
-  echis-hie sandbox --patients FILE [--port N] [--latency-ms N]
+  echis-hie sandbox --patients FILE [--port N] [--latency-ms N] [--token-ttl-s S] [faults]
                                 a local HIE Client Registry for demos and tests (HIE_USERNAME, HIE_PASSWORD and
-                                HIE_AUTH_KEY default to ${SANDBOX_DEFAULTS.username}/${SANDBOX_DEFAULTS.password}/${SANDBOX_DEFAULTS.authKey})
+                                HIE_AUTH_KEY default to ${SANDBOX_DEFAULTS.username}/${SANDBOX_DEFAULTS.password}/${SANDBOX_DEFAULTS.authKey});
+                                faults, each on every Nth request: --fail-every N (503), --rate-limit-every N
+                                (429, Retry-After 1 s), --drop-every N, --slow-every N with --slow-ms MS,
+                                --refuse-token-every N (401 for a valid token)
   echis-hie demo                the worker on the embedded CouchDB-protocol server and the sandbox, with sample data
   echis-hie help                this text
 Settings come from the environment: see README.md.`;
@@ -48,6 +51,15 @@ function wholeNumber(name: string, text: string | undefined, fallback: number, m
   const value = text === undefined ? fallback : /^\d+$/.test(text) ? Number(text) : Number.NaN;
   if (!(value >= 0 && value <= max)) {
     throw new ConfigError(`--${name} must be a whole number from 0 to ${max}`);
+  }
+  return value;
+}
+
+/** Seconds, fractions allowed: a token that dies in 1.5 s is one of the faults worth trying. */
+function tokenLifetime(text: string | undefined): number {
+  const value = text === undefined ? SANDBOX_DEFAULTS.tokenTtlS : /^\d{1,5}(\.\d{1,3})?$/.test(text) ? Number(text) : Number.NaN;
+  if (!(value > 0 && value <= 86_400)) {
+    throw new ConfigError('--token-ttl-s must be a number of seconds above 0, up to 86400');
   }
   return value;
 }
@@ -115,7 +127,21 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     case 'sandbox': {
-      const values = options(rest, { patients: { type: 'string' }, port: { type: 'string' }, 'latency-ms': { type: 'string' } });
+      const text = { type: 'string' } as const;
+      const values = options(rest, {
+        patients: text,
+        port: text,
+        'latency-ms': text,
+        'token-ttl-s': text,
+        'fail-every': text,
+        'rate-limit-every': text,
+        'drop-every': text,
+        'slow-every': text,
+        'slow-ms': text,
+        'refuse-token-every': text,
+      });
+      const fault = (flag: 'fail-every' | 'rate-limit-every' | 'drop-every' | 'slow-every' | 'slow-ms' | 'refuse-token-every'): number =>
+        wholeNumber(flag, values[flag], 0, 600_000);
       if (values.patients === undefined) {
         throw new ConfigError('sandbox needs --patients FILE (a JSON array of FHIR Patients)');
       }
@@ -126,8 +152,16 @@ async function main(argv: readonly string[]): Promise<number> {
           username: optionalSecret(process.env, 'HIE_USERNAME') ?? SANDBOX_DEFAULTS.username,
           password: optionalSecret(process.env, 'HIE_PASSWORD') ?? SANDBOX_DEFAULTS.password,
           authKey: process.env.HIE_AUTH_KEY?.trim() || SANDBOX_DEFAULTS.authKey,
-          tokenTtlS: SANDBOX_DEFAULTS.tokenTtlS,
+          tokenTtlS: tokenLifetime(values['token-ttl-s']),
           latencyMs: wholeNumber('latency-ms', values['latency-ms'], 0, 600_000),
+          faults: {
+            failEvery: fault('fail-every'),
+            rateLimitEvery: fault('rate-limit-every'),
+            dropEvery: fault('drop-every'),
+            slowEvery: fault('slow-every'),
+            slowMs: fault('slow-ms'),
+            refuseTokenEvery: fault('refuse-token-every'),
+          },
         },
         port,
       ).catch((error: unknown) => {

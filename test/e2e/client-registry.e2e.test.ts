@@ -84,7 +84,7 @@ describe('client registry look-up, end to end', () => {
       const help = await startCli(['-h'], {}).exited;
       expect(help.code).to.equal(0);
       expect(help.stdout).to.match(/^usage:/);
-      for (const args of [['run', '--bogus'], ['frobnicate'], ['sandbox', '--patients', 'package.json'], ['sandbox', '--port', '99999']]) {
+      for (const args of [['run', '--bogus'], ['frobnicate'], ['sandbox', '--patients', 'package.json'], ['sandbox', '--port', '99999'], ['sandbox', '--patients', 'test/fixtures/echis-sample/registry-patients.json', '--fail-every', 'x'], ['sandbox', '--patients', 'test/fixtures/echis-sample/registry-patients.json', '--token-ttl-s', '0']]) {
         const result = await startCli(args, {}).exited;
         expect(result.code, args.join(' ')).to.equal(2);
         expect(result.stderr.trim().split('\n'), args.join(' ')).to.have.length(1);
