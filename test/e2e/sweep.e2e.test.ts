@@ -70,6 +70,18 @@ describe('re-try sweep, end to end', () => {
     expect(await state().lastSweep()).to.be.a('number');
   });
 
+  it('retries transient failures by backoff: against an HIE failing every third request with 1.5 s tokens, no client is left', async () => {
+    await servers.close();
+    servers = await startServers({ reports, sandbox: { faults: { failEvery: 3 }, tokenTtlS: 1.5 } });
+    const config = servers.config({ ...settings, RETRY_ATTEMPTS_ONCE: '30' });
+    expect(await runWorker(config, silentLog, once)).to.include({ pending: 0, failed: 0 });
+    servers.sandbox.register([registeredPeter(PETER_NUMBER)]);
+    const summary = await runSweep(config, silentLog, once);
+    expect(summary).to.deep.include({ swept: swept.length, pending: 0, failed: 0, finished: true });
+    expect(await answerOf(PETER_ID)).to.deep.equal({ id: registeredPeter(PETER_NUMBER).id, status: 'OK' });
+    expect(servers.sandbox.serviceRequests().filter((request) => request.identifier?.[0]?.value === 'ke-sample-referral-03')).to.have.length(1);
+  });
+
   it('sweeps while running once SWEEP_INTERVAL has passed since the last sweep, and a restart does not sweep again early', async () => {
     const dayAgo = Date.now() - 25 * 3_600_000;
     await state().saveSweep(dayAgo);

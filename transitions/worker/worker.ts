@@ -291,9 +291,22 @@ export class Worker {
       }
       for (const doc of page.filter((d) => !isDesignDoc(d._id) && this.isSwept(d))) {
         summary.swept += 1;
+        let written = false;
         const task = this.queue(doc._id, run, async () => {
-          // Read again when its turn comes: a change of the doc may have been worked on first.
-          const outcome = await this.settle(doc._id, () => this.sweepOne(doc._id), run);
+          const outcome = await this.settle(
+            doc._id,
+            async () => {
+              written ||= await this.sweepOne(doc._id);
+              // A doc the sweep wrote (on this attempt or an earlier one) releases its waiting docs as its write
+              // coming back through the feed would: `sweep` reads no feed. A failure here retries the release
+              // only; under `run` the echo then finds them sent.
+              if (written) {
+                await this.process({ id: doc._id, seq: 0 }, undefined);
+              }
+              return written;
+            },
+            run,
+          );
           if (outcome !== 'done') {
             summary[outcome] += 1;
           }
@@ -318,9 +331,8 @@ export class Worker {
   }
 
   /**
-   * Runs the transitions on a swept doc as if it had just changed (no answer recorded before now trusted). A doc
-   * written with a CR ID then releases its waiting referrals as its write coming back through the feed would:
-   * `sweep` reads no feed, and under `run` the echo finds them sent.
+   * Runs the transitions on a swept doc as if it had just changed (no answer recorded before now trusted), read
+   * again when its turn comes: a change of the doc may have been worked on first. True when it was written.
    */
   private async sweepOne(id: string): Promise<boolean> {
     const { db, state } = this.deps;
@@ -328,11 +340,7 @@ export class Worker {
     if (doc === undefined || !this.isSwept(doc)) {
       return false;
     }
-    const written = await this.process({ id, seq: 0 }, { doc, info: await state.info(id) }, { notBefore: this.now() });
-    if (written) {
-      await this.process({ id, seq: 0 }, undefined);
-    }
-    return written;
+    return this.process({ id, seq: 0 }, { doc, info: await state.info(id) }, { notBefore: this.now() });
   }
 
   /**
