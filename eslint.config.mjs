@@ -1,10 +1,14 @@
-// Lint for the TypeScript sources and tests. The CHT configuration files (contact summary, tasks, targets)
-// are linted by cht-conf's own ESLint run when the app is built.
+// Lint for the TypeScript sources and tests, and for the plain-JS build scripts and harness tests. The CHT
+// configuration code (contact summary, tasks, targets, cht-lib/) is linted by cht-conf's own ESLint 8 run with
+// `.eslintrc` when the app is built (npm run build:config), where any lint message fails the build.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'build/**', 'node_modules/**', '**/*.mjs'] },
+  {
+    ignores: ['dist/**', 'build/**', 'node_modules/**', '**/*.mjs', '.tmp/**',
+      'contact-summary.templated.js', 'tasks.js', 'targets.js', 'cht-lib/**'],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
@@ -25,5 +29,28 @@ export default tseslint.config(
       '@typescript-eslint/unbound-method': 'off',
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
+  },
+  {
+    files: ['**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: 'commonjs',
+      globals: {
+        require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly', console: 'readonly',
+        describe: 'readonly', it: 'readonly', before: 'readonly', after: 'readonly', beforeEach: 'readonly',
+        afterEach: 'readonly',
+      },
+    },
+    rules: {
+      ...tseslint.configs.disableTypeChecked.rules,
+      '@typescript-eslint/no-require-imports': 'off',
+      '@typescript-eslint/no-unused-expressions': 'off',
+    },
+  },
+  {
+    // Command-line scripts report on the console.
+    files: ['scripts/**/*.js'],
+    rules: { 'no-console': 'off' },
   },
 );

@@ -4,13 +4,17 @@
  * (see the README); secrets never from the command line. Exit codes: 0 done, 1 work left or a failure,
  * 2 a usage or configuration error (one line on stderr).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { loadConfig, logLevel, optionalSecret } from './config';
+import { describeBench, runBench, writeJson } from './bench/bench';
+import { logLevel, optionalSecret } from './config';
+import { loadDeployment, loadReportSettings } from './deployment';
 import { runDemo } from './demo';
 import { ConfigError, reasonOf } from './lib/errors';
 import { createLogger } from './logger';
-import { runSweep, runWorker } from './run';
+import { FORMATS, type Format } from './report/formats';
+import { buildReport, render } from './report/report';
+import { runDeployment, sweepDeployment } from './run-deployment';
 import { SANDBOX_DEFAULTS, startSandbox } from './sandbox/hie-sandbox';
 
 const USAGE = `usage:
@@ -19,13 +23,19 @@ const USAGE = `usage:
   echis-hie sweep [--once]      look up again the clients the CR did not know, knew twice or knew with other
                                 details (run does this every SWEEP_INTERVAL); --once: RETRY_ATTEMPTS_ONCE
                                 attempts each, then exit 0, or 1 when clients are left pending
-  echis-hie sandbox --patients FILE [--port N] [--latency-ms N] [--token-ttl-s S] [faults]
+  echis-hie report [--format table|csv|html|json] [--out FILE]
+                                clients per county, sub-county and CHU by Client Registry state (default: table
+                                on stdout); exit 1 when an instance could not be read
+  echis-hie sandbox --patients FILE [--port N] [--latency-ms N] [--max-in-flight N] [--token-ttl-s S] [faults]
                                 a local HIE Client Registry for demos and tests (HIE_USERNAME, HIE_PASSWORD and
                                 HIE_AUTH_KEY default to ${SANDBOX_DEFAULTS.username}/${SANDBOX_DEFAULTS.password}/${SANDBOX_DEFAULTS.authKey});
                                 faults, each on every Nth request: --fail-every N (503), --rate-limit-every N
                                 (429, Retry-After 1 s), --drop-every N, --slow-every N with --slow-ms MS,
                                 --refuse-token-every N (401 for a valid token)
   echis-hie demo                the worker on the embedded CouchDB-protocol server and the sandbox, with sample data
+  echis-hie bench [--n N] [--latency-ms L] [--concurrency C] [--json FILE]
+                                back-fill N generated clients against a CR with latency L and a limit of C in flight,
+                                beside the upstream flow and an instant CR (defaults 20000, 50, 16)
   echis-hie help                this text
 Settings come from the environment: see README.md.`;
 
@@ -102,8 +112,8 @@ async function main(argv: readonly string[]): Promise<number> {
   switch (command) {
     case 'run': {
       const { once } = options(rest, { once: { type: 'boolean', default: false } });
-      const config = loadConfig(process.env);
-      const summary = await runWorker(config, createLogger(config.logLevel), { once, signal: stopSignal() });
+      const deployment = loadDeployment(process.env);
+      const summary = await runDeployment(deployment, createLogger(deployment.instances[0].config.logLevel), { once, signal: stopSignal() });
       if (summary.unreadFeed !== undefined) {
         process.stderr.write(`echis-hie: the feed could not be read to its end (${summary.unreadFeed})\n`);
       }
@@ -115,8 +125,8 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     case 'sweep': {
       const { once } = options(rest, { once: { type: 'boolean', default: false } });
-      const config = loadConfig(process.env);
-      const summary = await runSweep(config, createLogger(config.logLevel), { once, signal: stopSignal() });
+      const deployment = loadDeployment(process.env);
+      const summary = await sweepDeployment(deployment, createLogger(deployment.instances[0].config.logLevel), { once, signal: stopSignal() });
       if (summary.unread !== undefined) {
         process.stderr.write(`echis-hie: the contacts could not be read to their end (${summary.unread})\n`);
       }
@@ -126,12 +136,28 @@ async function main(argv: readonly string[]): Promise<number> {
       }
       return 0;
     }
+    case 'report': {
+      const values = options(rest, { format: { type: 'string', default: 'table' }, out: { type: 'string' } });
+      if (!(FORMATS as readonly string[]).includes(values.format)) {
+        throw new ConfigError(`--format must be one of ${FORMATS.join(', ')}`);
+      }
+      const settings = loadReportSettings(process.env);
+      const report = await buildReport(settings, createLogger(settings.logLevel));
+      const text = render(report, values.format as Format);
+      if (values.out === undefined) {
+        process.stdout.write(text);
+      } else {
+        writeFileSync(values.out, text);
+      }
+      return report.unreadable.length > 0 ? 1 : 0;
+    }
     case 'sandbox': {
       const text = { type: 'string' } as const;
       const values = options(rest, {
         patients: text,
         port: text,
         'latency-ms': text,
+        'max-in-flight': text,
         'token-ttl-s': text,
         'fail-every': text,
         'rate-limit-every': text,
@@ -154,6 +180,7 @@ async function main(argv: readonly string[]): Promise<number> {
           authKey: process.env.HIE_AUTH_KEY?.trim() || SANDBOX_DEFAULTS.authKey,
           tokenTtlS: tokenLifetime(values['token-ttl-s']),
           latencyMs: wholeNumber('latency-ms', values['latency-ms'], 0, 600_000),
+          maxInFlight: wholeNumber('max-in-flight', values['max-in-flight'], 0, 100_000),
           faults: {
             failEvery: fault('fail-every'),
             rateLimitEvery: fault('rate-limit-every'),
@@ -172,6 +199,24 @@ async function main(argv: readonly string[]): Promise<number> {
       await new Promise((resolve) => signal.addEventListener('abort', resolve));
       await sandbox.close();
       return 0;
+    }
+    case 'bench': {
+      const values = options(rest, { n: { type: 'string' }, 'latency-ms': { type: 'string' }, concurrency: { type: 'string' }, json: { type: 'string' } });
+      const bench = {
+        n: wholeNumber('n', values.n, 20_000, 10_000_000),
+        latencyMs: wholeNumber('latency-ms', values['latency-ms'], 50, 60_000),
+        concurrency: wholeNumber('concurrency', values.concurrency, 16, 1000),
+      };
+      if (bench.n < 1 || bench.concurrency < 1) {
+        throw new ConfigError('--n and --concurrency must be at least 1');
+      }
+      const log = createLogger(logLevel({ LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' }));
+      const result = await runBench(bench, (text) => process.stderr.write(`bench: ${text}\n`), log);
+      process.stdout.write(`${describeBench(result)}\n`);
+      if (values.json !== undefined) {
+        writeJson(values.json, result);
+      }
+      return result.correct ? 0 : 1;
     }
     case 'demo': {
       options(rest, {});

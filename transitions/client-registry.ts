@@ -55,7 +55,7 @@ function contactTypeOf(doc: Doc): unknown {
   return doc.type === 'contact' ? doc.contact_type : doc.type;
 }
 
-export function isClient(doc: Doc, settings: ClientRegistrySettings): boolean {
+export function isClient(doc: Doc, settings: Pick<ClientRegistrySettings, 'contactTypes'>): boolean {
   const type = contactTypeOf(doc);
   return !doc._deleted && typeof type === 'string' && settings.contactTypes.includes(type);
 }

@@ -13,6 +13,7 @@ import type { ReferralSettings } from './referral-service-request';
 import type { HieSettings } from './services/hie-client';
 import type { ShrSettings } from './services/shr-client';
 import { splitCredentials } from './services/http';
+import type { BackoffSettings } from './worker/backoff';
 import type { WorkerSettings } from './worker/worker';
 
 export interface ChtSettings {
@@ -34,9 +35,9 @@ export interface Config {
   readonly logLevel: LogLevel;
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
+export type Env = Readonly<Record<string, string | undefined>>;
 
-function optional(env: Env, name: string): string | undefined {
+export function optional(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();
   return value === '' ? undefined : value;
 }
@@ -67,7 +68,7 @@ export function optionalSecret(env: Env, name: string): string | undefined {
   return value;
 }
 
-function secret(env: Env, name: string, hint: string): string {
+export function secret(env: Env, name: string, hint: string): string {
   const value = optionalSecret(env, name);
   if (value === undefined) {
     throw new ConfigError(`${name} is not set: ${hint} (or ${name}_FILE)`);
@@ -78,7 +79,7 @@ function secret(env: Env, name: string, hint: string): string {
 /** The longest wait a Node.js timer takes (about 24.8 days); a longer one fires at once. */
 const MAX_TIMER_MS = 2_147_483_647;
 
-function integer(env: Env, name: string, fallback: number, min: number, max = MAX_TIMER_MS): number {
+export function integer(env: Env, name: string, fallback: number, min: number, max = MAX_TIMER_MS): number {
   const text = optional(env, name);
   if (text === undefined) {
     return fallback;
@@ -115,7 +116,7 @@ function flag(env: Env, name: string): boolean {
   return text === 'true';
 }
 
-function httpUrl(name: string, text: string): { url: string; auth?: { username: string; password: string } } {
+export function httpUrl(name: string, text: string): { url: string; auth?: { username: string; password: string } } {
   let url: URL;
   try {
     url = new URL(text);
@@ -204,25 +205,46 @@ export function logLevel(env: Env): LogLevel {
   return level as LogLevel;
 }
 
-export function loadConfig(env: Env): Config {
-  const cht = httpUrl('CHT_URL', secret(env, 'CHT_URL', 'the CHT server URL with credentials, e.g. https://user:pass@county.echis.go.ke'));
-  const hie = httpUrl('HIE_URL', required(env, 'HIE_URL', 'the HIE base URL, e.g. https://uat.dha.go.ke'));
+/** The databases and timeout every CHT instance shares: `CHT_DB`, `STATE_DB`, `CHT_TIMEOUT_MS`. */
+export function chtDatabases(env: Env): Omit<ChtSettings, 'url' | 'auth'> {
   const db = optional(env, 'CHT_DB') ?? 'medic';
   const stateDb = optional(env, 'STATE_DB') ?? 'medic-echis-hie';
   if (stateDb === db) {
     throw new ConfigError('STATE_DB must not be the CHT database itself');
   }
-  const contactTypes = (optional(env, 'CR_CONTACT_TYPES') ?? 'f_client').split(',').map((t) => t.trim()).filter((t) => t !== '');
-  if (contactTypes.length === 0) {
+  return { db, stateDb, timeoutMs: integer(env, 'CHT_TIMEOUT_MS', 30_000, 1) };
+}
+
+/** The one CHT instance `CHT_URL` names. */
+export function chtSettings(env: Env): ChtSettings {
+  const cht = httpUrl('CHT_URL', secret(env, 'CHT_URL', 'the CHT server URL with credentials, e.g. https://user:pass@county.echis.go.ke'));
+  return { ...cht, ...chtDatabases(env) };
+}
+
+export function contactTypes(env: Env): readonly string[] {
+  const types = (optional(env, 'CR_CONTACT_TYPES') ?? 'f_client').split(',').map((t) => t.trim()).filter((t) => t !== '');
+  if (types.length === 0) {
     throw new ConfigError('CR_CONTACT_TYPES must name at least one contact type');
   }
-  const concurrency = integer(env, 'CONCURRENCY', 8, 1, 1000);
+  return types;
+}
+
+/** Backoff of transient failures, and the attempts a bounded run (`--once`, `report`) gives each. */
+export function retrySettings(env: Env): { readonly retry: BackoffSettings; readonly maxAttempts: number } {
   const retry = { baseMs: integer(env, 'RETRY_BASE_MS', 1_000, 1), maxMs: integer(env, 'RETRY_MAX_MS', 300_000, 1) };
   if (retry.baseMs > retry.maxMs) {
     throw new ConfigError('RETRY_BASE_MS must not be above RETRY_MAX_MS');
   }
+  return { retry, maxAttempts: integer(env, 'RETRY_ATTEMPTS_ONCE', 5, 1, 1000) };
+}
+
+/** `cht` is the instance the worker runs for: by default the one of `CHT_URL` (see `deployment.ts` for many). */
+export function loadConfig(env: Env, cht: ChtSettings = chtSettings(env)): Config {
+  const hie = httpUrl('HIE_URL', required(env, 'HIE_URL', 'the HIE base URL, e.g. https://uat.dha.go.ke'));
+  const concurrency = integer(env, 'CONCURRENCY', 8, 1, 1000);
+  const { retry, maxAttempts } = retrySettings(env);
   return {
-    cht: { ...cht, db, stateDb, timeoutMs: integer(env, 'CHT_TIMEOUT_MS', 30_000, 1) },
+    cht,
     hie: {
       url: hie.url,
       username: secret(env, 'HIE_USERNAME', 'the HIE user name'),
@@ -234,7 +256,7 @@ export function loadConfig(env: Env): Config {
       concurrency,
     },
     shr: { url: httpUrl('SHR_URL', optional(env, 'SHR_URL') ?? hie.url).url, serviceRequestPath: servicePath(env) },
-    clientRegistry: { contactTypes, identifierTypes: identifierTypes(env) },
+    clientRegistry: { contactTypes: contactTypes(env), identifierTypes: identifierTypes(env) },
     referrals: referrals(env, cht.url),
     worker: {
       batchSize: integer(env, 'BATCH_SIZE', 200, 1, 10_000),
@@ -242,7 +264,7 @@ export function loadConfig(env: Env): Config {
       pollMs: integer(env, 'FEED_POLL_MS', 5_000, 1),
       checkpointEveryMs: integer(env, 'CHECKPOINT_EVERY_MS', 5_000, 0),
       retry,
-      maxAttempts: integer(env, 'RETRY_ATTEMPTS_ONCE', 5, 1, 1000),
+      maxAttempts,
       sweepIntervalMs: sweepInterval(env),
     },
     logLevel: logLevel(env),

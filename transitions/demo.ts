@@ -14,6 +14,7 @@ import { isClient } from './client-registry';
 import { loadConfig } from './config';
 import { startCouch } from './embedded/couch-server';
 import { textOf } from './lib/fields';
+import { textTable } from './lib/text-table';
 import { runWorker } from './run';
 import { CouchDb } from './services/couch';
 import { createHttp, splitCredentials } from './services/http';
@@ -62,14 +63,6 @@ function describeReferral(outcome: ReferralOutcome | undefined): string {
   return 'error' in outcome ? outcome.error : `${outcome.subject ?? '?'} -> ${outcome.performer ?? '?'} (CHU ${outcome.requester ?? '?'})`;
 }
 
-function table(rows: readonly (readonly string[])[]): string {
-  const widths: number[] = [];
-  for (const row of rows) {
-    row.forEach((cell, column) => (widths[column] = Math.max(widths[column] ?? 0, cell.length)));
-  }
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()).join('\n');
-}
-
 /** Runs the demo; `signal` (Ctrl-C) stops the worker early, and everything is stopped and removed either way. */
 export async function runDemo(out: NodeJS.WritableStream, log: Logger, env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<boolean> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'echis-hie-demo-'));
@@ -110,7 +103,7 @@ export async function runDemo(out: NodeJS.WritableStream, log: Logger, env: Node
       asExpected += ok ? 1 : 0;
       rows.push([doc._id, textOf(doc.identification_type) || '-', maskNumber(doc.identification_number) || '-', describeResult(result), ok ? 'yes' : `NO: ${describeResult(wanted)}`]);
     }
-    out.write(`${table(rows)}\n\n`);
+    out.write(`${textTable(rows)}\n\n`);
 
     const expectedReferrals = readSample<Record<string, ReferralOutcome>>('expected-service-requests.json');
     const reports = [...(await medic.getMany(referrals.map((r) => r._id))).values()];
@@ -122,7 +115,7 @@ export async function runDemo(out: NodeJS.WritableStream, log: Logger, env: Node
       referralsAsExpected += ok ? 1 : 0;
       referralRows.push([report._id, describeReferral(outcome), ok ? 'yes' : `NO: ${describeReferral(expectedReferrals[report._id])}`]);
     }
-    out.write(`${table(referralRows)}\n\n`);
+    out.write(`${textTable(referralRows)}\n\n`);
     out.write(
       `${asExpected} of ${clients.length} clients and ${referralsAsExpected} of ${reports.length} referrals as expected; ` +
         `${summary.changes} changes read, ${summary.written} docs written, ${sandbox.stats().searches} CR look-ups, ` +

@@ -4,6 +4,7 @@
  */
 import { expect } from 'chai';
 import { runWorker } from '../../transitions/run';
+import { SANDBOX_DEFAULTS, startSandbox } from '../../transitions/sandbox/hie-sandbox';
 import { readSample } from '../../transitions/sandbox/sample';
 import type { Doc } from '../../transitions/types';
 import { startCli, until } from '../helpers/cli';
@@ -81,6 +82,30 @@ describe('referrals to the SHR, end to end', () => {
     expect((await servers.stateDb.get('ke-sample-client-05-info'))?.waiting).to.deep.equal([]);
     // Only the report changed its field; the still-waiting referral for Ruth stays as it was.
     expect((await servers.medic.get('ke-sample-referral-04'))?.service_request).to.deep.equal({ error: 'client has no client registry id' });
+  });
+
+  it('sends the referrals already waiting when a new referral finds its client a CR ID', async () => {
+    servers = await startServers({ reports });
+    await runOnce(servers);
+    expect((await servers.medic.get('ke-sample-referral-03'))?.service_request).to.deep.equal({ error: 'client has no client registry id' });
+    // Later the CR knows Peter under the number he already gave, and a CHP refers him again.
+    const registry = await startSandbox({ ...SANDBOX_DEFAULTS, patients: [{ ...PETER, identifier: [{ ...PETER.identifier[0], value: '31122334' }] }] });
+    try {
+      const referral = reports[3] as Doc;
+      const again = { ...referral, _id: 'ke-sample-referral-05', reported_date: Date.now(), fields: { ...(referral.fields as object), follow_up_date: '2099-12-31' } };
+      await servers.medic.bulkSave([again]);
+      const summary = await runWorker(servers.config({ CHT_INSTANCE_URL: INSTANCE_URL, HIE_URL: registry.url }), silentLog, {
+        once: true,
+        signal: new AbortController().signal,
+      });
+      expect(summary).to.include({ pending: 0, failed: 0 });
+      expect(registry.stats().searches).to.equal(1);
+    } finally {
+      await registry.close();
+    }
+    for (const id of ['ke-sample-referral-03', 'ke-sample-referral-05']) {
+      expect((await servers.medic.get(id))?.service_request, id).to.have.property('status', 'OK');
+    }
   });
 
   it('after SIGKILL mid-delivery, a restart makes no second ServiceRequest', async () => {

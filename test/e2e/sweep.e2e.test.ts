@@ -82,6 +82,17 @@ describe('re-try sweep, end to end', () => {
     expect(servers.sandbox.serviceRequests().filter((request) => request.identifier?.[0]?.value === 'ke-sample-referral-03')).to.have.length(1);
   });
 
+  it('sends a waiting referral even when the SHR failed the first time, after the client was already written', async () => {
+    servers.sandbox.register([registeredPeter(PETER_NUMBER)]);
+    servers.sandbox.setFaults({ failServiceRequests: 1 });
+    const summary = await runSweep(servers.config(settings), silentLog, once);
+    expect(summary).to.deep.include({ pending: 0, failed: 0, finished: true });
+    // The sample's three, then the retry: the failed POST was answered 503 before the SHR counted it.
+    expect(servers.sandbox.stats().serviceRequestPosts).to.equal(3 + 1);
+    expect(servers.sandbox.serviceRequests().filter((request) => request.identifier?.[0]?.value === 'ke-sample-referral-03')).to.have.length(1);
+    expect((await servers.medic.get('ke-sample-referral-03'))?.service_request).to.have.property('status', 'OK');
+  });
+
   it('sweeps while running once SWEEP_INTERVAL has passed since the last sweep, and a restart does not sweep again early', async () => {
     const dayAgo = Date.now() - 25 * 3_600_000;
     await state().saveSweep(dayAgo);

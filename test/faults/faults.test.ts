@@ -72,7 +72,9 @@ const SCENARIOS: readonly Scenario[] = [
     latencyMs: 50,
     during: async (servers) => {
       await until(() => servers.sandbox.stats().searches >= 4);
-      await servers.restartCouch(300);
+      await servers.stopCouch();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await servers.restartCouch();
     },
   },
   {

@@ -24,8 +24,9 @@ export interface TestServers {
   /** The environment `echis-hie run` needs to use these servers. */
   readonly env: Readonly<Record<'CHT_URL' | 'HIE_URL', string>> & Readonly<Record<string, string>>;
   config(overrides?: Record<string, string>): Config;
-  /** Stops the embedded server and starts it again on the same port and data: a CHT restart mid-run. */
-  restartCouch(downMs: number): Promise<void>;
+  /** Stops the CouchDB-protocol server and starts it again on the same port and data: an instance briefly down. */
+  stopCouch(): Promise<void>;
+  restartCouch(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -39,6 +40,7 @@ export async function startServers(options: { contacts?: Doc[]; reports?: Doc[];
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'echis-hie-test-'));
   const admin = { username: 'admin', password: randomBytes(8).toString('hex') };
   let couch = await startCouch({ dataDir, admin });
+  const port = Number(new URL(couch.url).port);
   const sandbox = await startSandbox({ ...SANDBOX_DEFAULTS, patients: readSample<unknown[]>('registry-patients.json'), ...options.sandbox });
   const medic = dbClient(couch.url, 'medic');
   await medic.create();
@@ -62,10 +64,9 @@ export async function startServers(options: { contacts?: Doc[]; reports?: Doc[];
     dataDir,
     env,
     config: (overrides = {}) => loadConfig({ ...env, ...overrides }),
-    restartCouch: async (downMs) => {
-      await couch.close();
-      await new Promise((resolve) => setTimeout(resolve, downMs));
-      couch = await startCouch({ dataDir, admin, port: Number(new URL(couch.url).port) });
+    stopCouch: () => couch.close(),
+    restartCouch: async () => {
+      couch = await startCouch({ dataDir, admin, port });
     },
     close: async () => {
       await sandbox.close();

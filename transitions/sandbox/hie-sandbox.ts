@@ -21,6 +21,8 @@ export interface SandboxOptions {
   readonly tokenTtlS: number;
   /** Added to every Patient search and ServiceRequest POST, to stand for a real HIE's response time. */
   readonly latencyMs: number;
+  /** The HIE's rate limit: searches and POSTs in flight above this many are answered 429 (0: no limit). */
+  readonly maxInFlight: number;
   /** What goes wrong, for the fault tests: none by default. */
   readonly faults?: SandboxFaults;
 }
@@ -43,6 +45,8 @@ export interface SandboxFaults {
   readonly slowMs?: number;
   /** Every Nth request carrying a valid token is refused with 401, as if the token had died early. */
   readonly refuseTokenEvery?: number;
+  /** The first N ServiceRequest POSTs are answered 503: the SHR down while the CR answers. */
+  readonly failServiceRequests?: number;
 }
 
 export interface SandboxStats {
@@ -53,6 +57,8 @@ export interface SandboxStats {
   /** ServiceRequest POSTs, and those refused as invalid (the worker must never send one). */
   serviceRequestPosts: number;
   serviceRequestsInvalid: number;
+  /** Requests answered 429 because `maxInFlight` were already in flight. */
+  rateLimited: number;
 }
 
 /** A ServiceRequest as stored, with the id the sandbox gave it. */
@@ -72,6 +78,8 @@ export interface RunningSandbox {
   issuedTokens(): readonly string[];
   /** The CR comes to know more people (registered at a facility since): what the re-try sweep is for. */
   register(patients: readonly unknown[]): void;
+  /** Replaces the faults in force; their counts start again from this moment. */
+  setFaults(faults: SandboxFaults): void;
   /** Every ServiceRequest the sandbox holds, in the order they were created. */
   serviceRequests(): readonly StoredServiceRequest[];
   close(): Promise<void>;
@@ -80,7 +88,7 @@ export interface RunningSandbox {
 /** Where the SHR takes ServiceRequests (the default of SHR_SERVICE_REQUEST_PATH). */
 export const SERVICE_REQUEST_PATH = '/fhir/R4/ServiceRequest';
 
-export const SANDBOX_DEFAULTS = { username: 'sandbox', password: 'sandbox', authKey: 'echis', tokenTtlS: 20, latencyMs: 0 } as const;
+export const SANDBOX_DEFAULTS = { username: 'sandbox', password: 'sandbox', authKey: 'echis', tokenTtlS: 20, latencyMs: 0, maxInFlight: 0 } as const;
 
 /** "National ID", "national_id", "birth-certificate-number" -> the CR's identifier type codes ("national-id"). */
 export function identifierTypeCode(identifierType: string): string {
@@ -170,12 +178,30 @@ function due(count: number, every: number | undefined): boolean {
   return every !== undefined && every > 0 && count % every === 0;
 }
 
+/** The faults in force and what they count. */
+class FaultState {
+  requests = 0;
+  tokenUses = 0;
+  serviceRequestPosts = 0;
+
+  constructor(public faults: SandboxFaults) {}
+
+  set(faults: SandboxFaults): void {
+    this.faults = faults;
+    this.requests = 0;
+    this.tokenUses = 0;
+    this.serviceRequestPosts = 0;
+  }
+}
+
 /** The faults of `SandboxFaults`, in front of the HIE's endpoints. */
-function injectFaults(faults: SandboxFaults): express.RequestHandler {
-  let requests = 0;
+function injectFaults(state: FaultState): express.RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
-    requests += 1;
-    if (due(requests, faults.failEvery)) {
+    const { faults } = state;
+    const requests = (state.requests += 1);
+    const serviceRequestPost = req.method === 'POST' && req.originalUrl.startsWith(SERVICE_REQUEST_PATH);
+    state.serviceRequestPosts += serviceRequestPost ? 1 : 0;
+    if (due(requests, faults.failEvery) || (serviceRequestPost && state.serviceRequestPosts <= (faults.failServiceRequests ?? 0))) {
       res.status(503).json(outcome('transient', 'service unavailable'));
     } else if (due(requests, faults.rateLimitEvery)) {
       res.status(429).set('Retry-After', String(faults.retryAfterS ?? 1)).json(outcome('throttled', 'too many requests'));
@@ -195,21 +221,36 @@ function createSandboxApp(
   serviceRequests: StoredServiceRequest[],
   tokens: Tokens,
   index: Map<string, IndexedPatient[]>,
+  faults: FaultState,
 ): express.Express {
-  const faults = options.faults ?? {};
   const app = express();
   app.disable('x-powered-by');
   // The body is read before any fault holds the request: a slow answer still stores what it was sent.
   app.use(express.json({ type: () => true, limit: '1mb' }));
   app.use(['/v1', '/fhir'], injectFaults(faults));
 
-  let tokenUses = 0;
+  let inFlight = 0;
+  /** Runs an HIE request within the rate limit, else answers 429 as a throttling HIE does. */
+  const limited =
+    (handle: (req: Request, res: Response) => Promise<void>) =>
+    (req: Request, res: Response, next: NextFunction): void => {
+      if (options.maxInFlight > 0 && inFlight >= options.maxInFlight) {
+        stats.rateLimited += 1;
+        res.status(429).set('Retry-After', '1').json(outcome('throttled', 'too many requests'));
+        return;
+      }
+      inFlight += 1;
+      handle(req, res)
+        .catch(next)
+        .finally(() => (inFlight -= 1));
+    };
+
   /** True when the request carries a valid Bearer token (and is not picked to be refused); else answers 401. */
   const authorized = (req: Request, res: Response): boolean => {
     const [scheme, token] = (req.headers.authorization ?? '').split(' ');
     const valid = scheme === 'Bearer' && token !== undefined && token !== '' && tokens.valid(token);
-    tokenUses += valid ? 1 : 0;
-    if (!valid || due(tokenUses, faults.refuseTokenEvery)) {
+    faults.tokenUses += valid ? 1 : 0;
+    if (!valid || due(faults.tokenUses, faults.faults.refuseTokenEvery)) {
       res.status(401).json(outcome('login', 'invalid or expired token'));
       return false;
     }
@@ -272,9 +313,7 @@ function createSandboxApp(
       entry: found.map((patient) => ({ fullUrl: `Patient/${patient.id}`, resource: patient.resource, search: { mode: 'match' } })),
     });
   };
-  app.get('/v1/fhir/Patient', (req: Request, res: Response, next: NextFunction) => {
-    searchPatients(req, res).catch(next);
-  });
+  app.get('/v1/fhir/Patient', limited(searchPatients));
 
   // The SHR: a conditional create (`If-None-Exist: identifier=system|value`) returns the ServiceRequest already
   // made for that identifier (200) instead of a second one; several make it ambiguous (412).
@@ -319,9 +358,7 @@ function createSandboxApp(
     serviceRequests.push(stored);
     res.status(201).location(`${SERVICE_REQUEST_PATH}/${stored.id}/_history/1`).type('application/fhir+json').json(stored);
   };
-  app.post(SERVICE_REQUEST_PATH, (req: Request, res: Response, next: NextFunction) => {
-    createServiceRequest(req, res).catch(next);
-  });
+  app.post(SERVICE_REQUEST_PATH, limited(createServiceRequest));
 
   // What a facility's system (KenyaEMR) asks: `?status=active&performer:identifier=<KMHFL code>`.
   app.get(SERVICE_REQUEST_PATH, (req: Request, res: Response) => {
@@ -346,11 +383,12 @@ function createSandboxApp(
 }
 
 export async function startSandbox(options: SandboxOptions, port = 0): Promise<RunningSandbox> {
-  const stats: SandboxStats = { tokensIssued: 0, searches: 0, searchesByNumber: {}, serviceRequestPosts: 0, serviceRequestsInvalid: 0 };
+  const stats: SandboxStats = { tokensIssued: 0, searches: 0, searchesByNumber: {}, serviceRequestPosts: 0, serviceRequestsInvalid: 0, rateLimited: 0 };
   const serviceRequests: StoredServiceRequest[] = [];
   const tokens = new Tokens(options.tokenTtlS);
   const index = indexPatients(options.patients);
-  const app = createSandboxApp(options, stats, serviceRequests, tokens, index);
+  const faults = new FaultState(options.faults ?? {});
+  const app = createSandboxApp(options, stats, serviceRequests, tokens, index, faults);
   const server = await new Promise<import('node:http').Server>((resolve, reject) => {
     const listening = app.listen(port, '127.0.0.1', () => resolve(listening)).on('error', reject);
   });
@@ -359,6 +397,9 @@ export async function startSandbox(options: SandboxOptions, port = 0): Promise<R
     url: `http://127.0.0.1:${actualPort}`,
     stats: () => stats,
     issuedTokens: () => tokens.issued,
+    setFaults: (set) => {
+      faults.set(set);
+    },
     register: (patients) => {
       indexPatients(patients, index);
     },

@@ -131,20 +131,21 @@ export class CouchDb {
   }
 
   /**
-   * One page of the database's docs in id order, starting after `after`: the sweep's batches. The page starts
-   * at the smallest id above `after` (ids sort by code point), not at `after` with `skip=1`, so a doc deleted
-   * between two pages cannot make the next page skip another.
+   * One page of `_all_docs` with the docs, in id order: the first `limit` after the id `after` (from the start
+   * without one). `after` is the start key and dropped from the answer, so a page may hold `limit + 1` docs when
+   * that doc was deleted meanwhile; a page of fewer than `limit` is the last.
    */
   async allDocs(request: { readonly after?: string; readonly limit: number }): Promise<Doc[]> {
-    const start = request.after === undefined ? {} : { startkey: JSON.stringify(`${request.after}\u0000`) };
+    const { after, limit } = request;
     const response = await this.request('all_docs', () =>
-      this.http.get<{ rows?: unknown } | null>(this.path('/_all_docs'), { params: { include_docs: true, limit: request.limit, ...start } }),
+      this.http.get<{ rows?: unknown }>(this.path('/_all_docs'), {
+        params: { include_docs: true, limit: after === undefined ? limit : limit + 1, ...(after === undefined ? {} : { startkey: JSON.stringify(after) }) },
+      }),
     );
-    const rows = response.data?.rows;
-    if (response.status !== 200 || !Array.isArray(rows)) {
+    if (response.status !== 200 || !Array.isArray(response.data.rows)) {
       throw new TransientError(`cht_all_docs_${response.status}`);
     }
-    return (rows as Array<{ doc?: Doc | null }>).flatMap((row) => (row.doc ? [row.doc] : []));
+    return (response.data.rows as Array<{ id: string; doc?: Doc | null }>).flatMap((row) => (row.id !== after && row.doc ? [row.doc] : []));
   }
 
   /**

@@ -18,6 +18,7 @@ import type { Change, Contacts, Doc, Info, Seq, Transition, TransitionRecord } f
 import { backoffMs, type BackoffSettings } from './backoff';
 import { Batcher } from './batcher';
 import { DocLocks } from './doc-locks';
+import type { WorkerObserver } from './observer';
 import { Progress } from './progress';
 
 export interface WorkerSettings {
@@ -44,6 +45,8 @@ export interface WorkerDeps {
   readonly settings: WorkerSettings;
   readonly log: Logger;
   readonly now?: () => number;
+  /** Told about feed reads, queue depth, answers and failures (for /metrics and /healthz); optional. */
+  readonly observer?: WorkerObserver;
 }
 
 export interface RunSummary {
@@ -111,7 +114,7 @@ function stopping(signal: AbortSignal): boolean {
 }
 
 /** Resolves after `ms`, or early (false) when the worker is stopping. */
-async function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+export async function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
   try {
     await delay(ms, undefined, { signal });
     return true;
@@ -190,6 +193,7 @@ export class Worker {
       if (page === undefined) {
         break;
       }
+      this.deps.observer?.feedRead(page.results.length < settings.batchSize);
       if (page.results.length === 0) {
         if (inFlight.size === 0) {
           // Caught up with nothing in flight: every echo and refresh has been seen.
@@ -293,20 +297,7 @@ export class Worker {
         summary.swept += 1;
         let written = false;
         const task = this.queue(doc._id, run, async () => {
-          const outcome = await this.settle(
-            doc._id,
-            async () => {
-              written ||= await this.sweepOne(doc._id);
-              // A doc the sweep wrote (on this attempt or an earlier one) releases its waiting docs as its write
-              // coming back through the feed would: `sweep` reads no feed. A failure here retries the release
-              // only; under `run` the echo then finds them sent.
-              if (written) {
-                await this.process({ id: doc._id, seq: 0 }, undefined);
-              }
-              return written;
-            },
-            run,
-          );
+          const outcome = await this.settle(doc._id, async (attempt) => (written = (await this.sweepOne(doc._id, attempt)) || written), run);
           if (outcome !== 'done') {
             summary[outcome] += 1;
           }
@@ -331,16 +322,22 @@ export class Worker {
   }
 
   /**
-   * Runs the transitions on a swept doc as if it had just changed (no answer recorded before now trusted), read
-   * again when its turn comes: a change of the doc may have been worked on first. True when it was written.
+   * Runs the transitions on a swept doc as if it had just changed (no answer recorded before now trusted), then
+   * sends what a new CR ID releases; read again when its turn comes, as a change of the doc may have been worked
+   * on first. True when it was written.
    */
-  private async sweepOne(id: string): Promise<boolean> {
+  private async sweepOne(id: string, attempt: number): Promise<boolean> {
     const { db, state } = this.deps;
     const doc = await db.get(id);
-    if (doc === undefined || !this.isSwept(doc)) {
+    if (doc === undefined) {
       return false;
     }
-    return this.process({ id, seq: 0 }, { doc, info: await state.info(id) }, { notBefore: this.now() });
+    if (this.isSwept(doc)) {
+      return this.process({ id, seq: 0 }, { doc, info: await state.info(id) }, { notBefore: this.now() });
+    }
+    // No longer swept on a retry: an earlier attempt answered it and then failed to send what it releases, so
+    // it is worked on as a change of it would be, which releases them (its write's echo is passed over).
+    return attempt > 1 ? this.process({ id, seq: 0 }, undefined) : false;
   }
 
   /**
@@ -375,12 +372,14 @@ export class Worker {
       })
       .finally(() => {
         run.inFlight.delete(task);
+        this.deps.observer?.queueDepth(run.inFlight.size);
         if (run.lastTaskOf.get(id) === task) {
           run.lastTaskOf.delete(id);
         }
       });
     run.lastTaskOf.set(id, task);
     run.inFlight.add(task);
+    this.deps.observer?.queueDepth(run.inFlight.size);
     return task;
   }
 
@@ -399,6 +398,7 @@ export class Worker {
           return undefined;
         }
         const wait = backoffMs(attempt, settings.retry, error instanceof TransientError ? error.retryAfterMs : 0);
+        this.deps.observer?.transientFailure(reasonOf(error));
         log.warn({ reason: reasonOf(error), attempt, retryInMs: wait }, what);
         await sleep(wait, run.signal);
       }
@@ -425,6 +425,7 @@ export class Worker {
         if (stopping(run.signal)) {
           return 'pending';
         }
+        this.deps.observer?.transientFailure(error.reason);
         if (run.once && attempt >= settings.maxAttempts) {
           log.warn({ doc: id, reason: error.reason, attempts: attempt }, 'change left for the next run');
           return 'pending';
@@ -438,9 +439,9 @@ export class Worker {
   }
 
   /**
-   * Runs the transitions on one change (holding the doc's lock), then on the docs it releases; true when the
-   * doc was written back. A written doc releases nothing yet: its own write comes back through the feed and
-   * releases then, with the list of waiting docs read after the write.
+   * Runs the transitions on one change (holding the doc's lock), then, with the lock let go, on the docs it
+   * releases; true when the doc was written back. A doc listed as waiting after the list was read here is one
+   * whose own change is in flight: it reads this doc again under this doc's lock, so it sees what was written.
    */
   private async process(row: Pick<ChangeRow, 'id' | 'seq'>, known: Known | undefined, options: ProcessOptions = {}): Promise<boolean> {
     const { db, state } = this.deps;
@@ -452,13 +453,15 @@ export class Worker {
       }
       const info = known ? known.info : await state.info(row.id);
       const trusted = options.notBefore === undefined ? info : withoutRecordsBefore(info, options.notBefore);
-      return { doc, info, written: await this.answer({ id: row.id, seq: row.seq, doc, info: trusted }, info) };
+      // A doc that may not release here (a refresh) releases when its own write comes back through the feed.
+      const echo = options.release === false;
+      return { doc, info, written: await this.answer({ id: row.id, seq: row.seq, doc, info: trusted }, info, echo) };
     });
     if (outcome === undefined) {
       return false;
     }
     const { doc, info, written } = outcome;
-    if (!written && options.release !== false && this.releasesWaiting(doc)) {
+    if (options.release !== false && this.releasesWaiting(doc)) {
       for (const id of info?.waiting ?? []) {
         await this.process({ id, seq: row.seq }, undefined, { release: false });
       }
@@ -474,7 +477,7 @@ export class Worker {
    * Runs the matching transitions, records their answers on `stored` (the info as it is in the state db) and
    * writes the doc back; true when it was written.
    */
-  private async answer(change: Change, stored: Info | undefined): Promise<boolean> {
+  private async answer(change: Change, stored: Info | undefined, echo: boolean): Promise<boolean> {
     const { doc } = change;
     const answered: Transition[] = [];
     let changed = false;
@@ -495,7 +498,8 @@ export class Worker {
       answered.map((t) => [t.name, { inputs: t.inputsOf(doc), fields: ownedFieldsOf(doc, t.ownedFields), at }]),
     );
     await this.infoWriter.push(withRecords(stored, change.id, records));
-    return changed && (await this.writeBack(doc, answered));
+    this.deps.observer?.answered(records);
+    return changed && (await this.writeBack(doc, answered, echo && this.releasesWaiting(doc)));
   }
 
   /**
@@ -509,9 +513,9 @@ export class Worker {
 
   /**
    * Saves with the read `_rev` (batched with other answers ready at the same moment); on 409 re-reads and puts
-   * only the transitions' own fields on the latest revision.
+   * only the transitions' own fields on the latest revision. Its echo in the feed is passed over unless `echo`.
    */
-  private async writeBack(answered: Doc, transitions: readonly Transition[]): Promise<boolean> {
+  private async writeBack(answered: Doc, transitions: readonly Transition[], echo: boolean): Promise<boolean> {
     const { db, log } = this.deps;
     const ownedFields = transitions.flatMap((t) => t.ownedFields);
     let saved = await this.docWriter.push(answered);
@@ -533,8 +537,7 @@ export class Worker {
     if (saved instanceof TransientError) {
       throw saved;
     }
-    // A doc that releases others must come back through the feed to release them; any other echo is skipped.
-    if (!this.releasesWaiting(answered)) {
+    if (!echo) {
       this.ownWrites.set(answered._id, saved.rev);
     }
     return true;
