@@ -14,18 +14,24 @@ import { ConfigError, reasonOf } from './lib/errors';
 import { createLogger } from './logger';
 import { FORMATS, type Format } from './report/formats';
 import { buildReport, render } from './report/report';
-import { runDeployment } from './run-deployment';
+import { runDeployment, sweepDeployment } from './run-deployment';
 import { SANDBOX_DEFAULTS, startSandbox } from './sandbox/hie-sandbox';
 
 const USAGE = `usage:
   echis-hie run [--once]        follow the CHT feed and look clients up in the Client Registry
                                 (--once: up to the feed's end, then exit 0, or 1 when changes are left pending)
+  echis-hie sweep [--once]      look up again the clients the CR did not know, knew twice or knew with other
+                                details (run does this every SWEEP_INTERVAL); --once: RETRY_ATTEMPTS_ONCE
+                                attempts each, then exit 0, or 1 when clients are left pending
   echis-hie report [--format table|csv|html|json] [--out FILE]
                                 clients per county, sub-county and CHU by Client Registry state (default: table
                                 on stdout); exit 1 when an instance could not be read
-  echis-hie sandbox --patients FILE [--port N] [--latency-ms N] [--max-in-flight N]
+  echis-hie sandbox --patients FILE [--port N] [--latency-ms N] [--max-in-flight N] [--token-ttl-s S] [faults]
                                 a local HIE Client Registry for demos and tests (HIE_USERNAME, HIE_PASSWORD and
-                                HIE_AUTH_KEY default to ${SANDBOX_DEFAULTS.username}/${SANDBOX_DEFAULTS.password}/${SANDBOX_DEFAULTS.authKey})
+                                HIE_AUTH_KEY default to ${SANDBOX_DEFAULTS.username}/${SANDBOX_DEFAULTS.password}/${SANDBOX_DEFAULTS.authKey});
+                                faults, each on every Nth request: --fail-every N (503), --rate-limit-every N
+                                (429, Retry-After 1 s), --drop-every N, --slow-every N with --slow-ms MS,
+                                --refuse-token-every N (401 for a valid token)
   echis-hie demo                the worker on the embedded CouchDB-protocol server and the sandbox, with sample data
   echis-hie bench [--n N] [--latency-ms L] [--concurrency C] [--json FILE] [--leveldb]
                                 back-fill N generated clients against a CR with latency L and a limit of C in flight,
@@ -36,12 +42,19 @@ Settings come from the environment: see README.md.`;
 
 const HELP = new Set(['help', '--help', '-h']);
 
-/** parseArgs, with its errors (unknown or malformed options) as usage errors. */
+/**
+ * parseArgs, with its errors (unknown or malformed options) as usage errors. Its own messages quote what was
+ * typed, which may be a password pasted in the wrong place: the error names the option only, never a value.
+ */
 function options<T extends NonNullable<ParseArgsConfig['options']>>(args: readonly string[], spec: T) {
   try {
     return parseArgs({ args: [...args], options: spec, strict: true, allowPositionals: false }).values;
   } catch (error) {
-    throw new ConfigError(error instanceof Error ? error.message.split('\n')[0] ?? 'bad arguments' : 'bad arguments');
+    if ((error as { code?: unknown }).code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+      throw new ConfigError('unexpected argument: settings and secrets come from the environment (echis-hie help)');
+    }
+    const option = /'(--?[A-Za-z][\w-]*)/.exec(error instanceof Error ? error.message : '')?.[1];
+    throw new ConfigError(option === undefined ? 'bad arguments (echis-hie help)' : `bad option ${option} (echis-hie help lists the options)`);
   }
 }
 
@@ -49,6 +62,15 @@ function wholeNumber(name: string, text: string | undefined, fallback: number, m
   const value = text === undefined ? fallback : /^\d+$/.test(text) ? Number(text) : Number.NaN;
   if (!(value >= 0 && value <= max)) {
     throw new ConfigError(`--${name} must be a whole number from 0 to ${max}`);
+  }
+  return value;
+}
+
+/** Seconds, fractions allowed: a token that dies in 1.5 s is one of the faults worth trying. */
+function tokenLifetime(text: string | undefined): number {
+  const value = text === undefined ? SANDBOX_DEFAULTS.tokenTtlS : /^\d{1,5}(\.\d{1,3})?$/.test(text) ? Number(text) : Number.NaN;
+  if (!(value > 0 && value <= 86_400)) {
+    throw new ConfigError('--token-ttl-s must be a number of seconds above 0, up to 86400');
   }
   return value;
 }
@@ -102,6 +124,19 @@ async function main(argv: readonly string[]): Promise<number> {
       }
       return 0;
     }
+    case 'sweep': {
+      const { once } = options(rest, { once: { type: 'boolean', default: false } });
+      const deployment = loadDeployment(process.env);
+      const summary = await sweepDeployment(deployment, createLogger(deployment.instances[0].config.logLevel), { once, signal: stopSignal() });
+      if (summary.unread !== undefined) {
+        process.stderr.write(`echis-hie: the contacts could not be read to their end (${summary.unread})\n`);
+      }
+      if (!summary.finished || summary.failed > 0) {
+        process.stderr.write(`echis-hie: ${summary.pending} clients pending, ${summary.failed} failed\n`);
+        return once ? 1 : 0;
+      }
+      return 0;
+    }
     case 'report': {
       const values = options(rest, { format: { type: 'string', default: 'table' }, out: { type: 'string' } });
       if (!(FORMATS as readonly string[]).includes(values.format)) {
@@ -118,7 +153,22 @@ async function main(argv: readonly string[]): Promise<number> {
       return report.unreadable.length > 0 ? 1 : 0;
     }
     case 'sandbox': {
-      const values = options(rest, { patients: { type: 'string' }, port: { type: 'string' }, 'latency-ms': { type: 'string' }, 'max-in-flight': { type: 'string' } });
+      const text = { type: 'string' } as const;
+      const values = options(rest, {
+        patients: text,
+        port: text,
+        'latency-ms': text,
+        'max-in-flight': text,
+        'token-ttl-s': text,
+        'fail-every': text,
+        'rate-limit-every': text,
+        'drop-every': text,
+        'slow-every': text,
+        'slow-ms': text,
+        'refuse-token-every': text,
+      });
+      const fault = (flag: 'fail-every' | 'rate-limit-every' | 'drop-every' | 'slow-every' | 'slow-ms' | 'refuse-token-every'): number =>
+        wholeNumber(flag, values[flag], 0, 600_000);
       if (values.patients === undefined) {
         throw new ConfigError('sandbox needs --patients FILE (a JSON array of FHIR Patients)');
       }
@@ -129,9 +179,17 @@ async function main(argv: readonly string[]): Promise<number> {
           username: optionalSecret(process.env, 'HIE_USERNAME') ?? SANDBOX_DEFAULTS.username,
           password: optionalSecret(process.env, 'HIE_PASSWORD') ?? SANDBOX_DEFAULTS.password,
           authKey: process.env.HIE_AUTH_KEY?.trim() || SANDBOX_DEFAULTS.authKey,
-          tokenTtlS: SANDBOX_DEFAULTS.tokenTtlS,
+          tokenTtlS: tokenLifetime(values['token-ttl-s']),
           latencyMs: wholeNumber('latency-ms', values['latency-ms'], 0, 600_000),
           maxInFlight: wholeNumber('max-in-flight', values['max-in-flight'], 0, 100_000),
+          faults: {
+            failEvery: fault('fail-every'),
+            rateLimitEvery: fault('rate-limit-every'),
+            dropEvery: fault('drop-every'),
+            slowEvery: fault('slow-every'),
+            slowMs: fault('slow-ms'),
+            refuseTokenEvery: fault('refuse-token-every'),
+          },
         },
         port,
       ).catch((error: unknown) => {

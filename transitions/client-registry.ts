@@ -11,7 +11,7 @@ import { hasIdentification, identificationOf, identifierTypeFor, type Identifier
 import { mismatchedFields } from './lib/person-match';
 import { fingerprint, isAnswered, recordOf } from './lib/records';
 import type { ClientRegistry, PatientSearch } from './services/hie-client';
-import type { ClientRegistryResult, Doc, Transition } from './types';
+import type { ClientRegistryError, ClientRegistryResult, Doc, Transition } from './types';
 
 export const NAME = 'client_registry';
 const FIELD = 'client_registry';
@@ -58,6 +58,18 @@ function contactTypeOf(doc: Doc): unknown {
 export function isClient(doc: Doc, settings: Pick<ClientRegistrySettings, 'contactTypes'>): boolean {
   const type = contactTypeOf(doc);
   return !doc._deleted && typeof type === 'string' && settings.contactTypes.includes(type);
+}
+
+/**
+ * Answers the CR may change its mind about without an edit of the contact: it learns of a person, merges a
+ * duplicate or corrects details. The other errors are the contact's own and change only with an edit.
+ */
+const RETRIED_BY_SWEEP: readonly string[] = ['no matches', 'multiple matches', 'details mismatch'] satisfies ClientRegistryError[];
+
+/** A client whose answer the re-try sweep asks again. */
+export function isRetriedBySweep(doc: Doc, settings: ClientRegistrySettings): boolean {
+  const answer = doc[FIELD] as { error?: unknown } | null | undefined;
+  return isClient(doc, settings) && hasIdentification(doc) && typeof answer?.error === 'string' && RETRIED_BY_SWEEP.includes(answer.error);
 }
 
 /** The answer for a search that was made: the rules of the look-up, pure. */
@@ -126,6 +138,8 @@ export function create(deps: ClientRegistryDeps): Transition {
       }
       return true;
     },
+
+    retriedBySweep: (doc) => isRetriedBySweep(doc, deps.settings),
   };
   return transition;
 }

@@ -91,6 +91,23 @@ export function integer(env: Env, name: string, fallback: number, min: number, m
   return value;
 }
 
+const DAY_MS = 86_400_000;
+const UNIT_MS: Readonly<Record<string, number>> = { d: DAY_MS, h: 3_600_000, m: 60_000, s: 1_000 };
+
+/** `7d`, `12h`, `30m`, `90s`; `0` or `off` for never. Up to ten years: it is compared with clocks, not a timer. */
+export function sweepInterval(env: Env): number {
+  const text = (optional(env, 'SWEEP_INTERVAL') ?? '7d').toLowerCase();
+  if (text === '0' || text === 'off') {
+    return 0;
+  }
+  const match = /^(\d{1,6})([dhms])$/.exec(text);
+  const ms = match ? Number(match[1]) * (UNIT_MS[match[2] ?? ''] ?? Number.NaN) : Number.NaN;
+  if (!(ms >= 1_000 && ms <= 3650 * DAY_MS)) {
+    throw new ConfigError(`SWEEP_INTERVAL must be a duration such as 7d, 12h, 30m or 90s (up to 3650d), or 0/off, got "${text}"`);
+  }
+  return ms;
+}
+
 function flag(env: Env, name: string): boolean {
   const text = optional(env, name) ?? 'false';
   if (text !== 'true' && text !== 'false') {
@@ -248,6 +265,7 @@ export function loadConfig(env: Env, cht: ChtSettings = chtSettings(env)): Confi
       checkpointEveryMs: integer(env, 'CHECKPOINT_EVERY_MS', 5_000, 0),
       retry,
       maxAttempts,
+      sweepIntervalMs: sweepInterval(env),
     },
     logLevel: logLevel(env),
   };

@@ -11,7 +11,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import { fingerprint, isAnswered } from './lib/records';
 import { detailOf } from './lib/fields';
-import { buildServiceRequest, problemOf, type ServiceRequestSettings } from './lib/service-request';
+import { buildServiceRequest, formFieldsOf, problemOf, type ServiceRequestSettings } from './lib/service-request';
 import type { SharedHealthRecord } from './services/shr-client';
 import type { StateStore } from './services/state-store';
 import type { Change, Contacts, Doc, ReferralWaitReason, ServiceRequestResult, Transition } from './types';
@@ -61,7 +61,7 @@ export function isWaiting(doc: Doc): boolean {
 
 /** The client the report is about: `fields.patient_uuid`, then `fields.patient_id`. */
 export function clientIdOf(doc: Doc): string | undefined {
-  const fields = (doc.fields ?? {}) as Record<string, unknown>;
+  const fields = formFieldsOf(doc) ?? {};
   for (const value of [fields.patient_uuid, fields.patient_id]) {
     const id = detailOf(value);
     if (typeof id === 'string') {
@@ -130,7 +130,8 @@ export function create(deps: ReferralDeps): Transition {
       const clientId = clientIdOf(report);
       let result: ServiceRequestResult;
       if (clientId === undefined) {
-        result = { error: 'referral has no client' };
+        // A report with no fields at all is not a form submission: say that, not that its client is missing.
+        result = { error: formFieldsOf(report) === undefined ? 'referral has no fields' : 'referral has no client' };
       } else {
         let client = await deps.contacts.get(clientId);
         let listed = isWaiting(report);

@@ -10,10 +10,10 @@ import type { Deployment, InstanceConfig } from './deployment';
 import { ConfigError, reasonOf } from './lib/errors';
 import { Metrics } from './metrics/metrics';
 import { serveMetrics } from './metrics/server';
-import { runWorker, type WorkerServices } from './run';
+import { runSweep, runWorker, stopsWith, type WorkerServices } from './run';
 import { HieClient } from './services/hie-client';
 import { backoffMs } from './worker/backoff';
-import { sleep, type RunSummary } from './worker/worker';
+import { sleep, type RunSummary, type SweepSummary } from './worker/worker';
 
 interface RunOptions {
   readonly once: boolean;
@@ -67,7 +67,7 @@ export async function runDeployment(deployment: Deployment, log: Logger, options
   const server = endpoint && metrics ? await serveMetrics(metrics, endpoint, log) : undefined;
   try {
     const [first] = deployment.instances;
-    const hie = new HieClient(first.config.hie);
+    const hie = stopsWith(new HieClient(first.config.hie), options.signal);
     const timed = metrics ? metrics.timed(hie) : hie;
     if (!deployment.many) {
       return await runWorker(first.config, log, options, { hie, registry: timed, observer: metrics?.observer(first.name) });
@@ -81,4 +81,37 @@ export async function runDeployment(deployment: Deployment, log: Logger, options
   } finally {
     await server?.close();
   }
+}
+
+/**
+ * One re-try sweep of every instance (`echis-hie sweep`), all sharing one HIE client as `run` does. An instance
+ * that cannot be started is reported as unread, and the others are swept all the same.
+ */
+export async function sweepDeployment(deployment: Deployment, log: Logger, options: RunOptions): Promise<SweepSummary> {
+  const hie = stopsWith(new HieClient(deployment.instances[0].config.hie), options.signal);
+  const results = await Promise.allSettled(
+    deployment.instances.map((instance) =>
+      runSweep(instance.config, deployment.many ? log.child({ cht: instance.name }) : log, options, { hie, registry: hie }),
+    ),
+  );
+  const total: SweepSummary = { swept: 0, written: 0, pending: 0, failed: 0, finished: true };
+  const unread: string[] = [];
+  results.forEach((result, index) => {
+    const name = deployment.instances[index]?.name ?? '?';
+    if (result.status === 'rejected') {
+      unread.push(`${name}: ${result.reason instanceof ConfigError ? result.reason.message : reasonOf(result.reason)}`);
+      total.finished = false;
+      return;
+    }
+    const summary = result.value;
+    total.swept += summary.swept;
+    total.written += summary.written;
+    total.pending += summary.pending;
+    total.failed += summary.failed;
+    total.finished &&= summary.finished;
+    if (summary.unread !== undefined) {
+      unread.push(`${name}: ${summary.unread}`);
+    }
+  });
+  return unread.length > 0 ? { ...total, unread: unread.join('; ') } : total;
 }

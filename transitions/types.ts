@@ -108,6 +108,11 @@ export interface Transition {
    * transitions on them before this doc's change is settled. A client with a CR ID releases its referrals.
    */
   releasesWaiting?(doc: Doc): boolean;
+  /**
+   * True when the doc's answer may change with no edit of the doc (the CR may come to know a client it did not
+   * know): the re-try sweep then runs the transitions on it again, recorded answers not trusted.
+   */
+  retriedBySweep?(doc: Doc): boolean;
 }
 
 /** Contacts as the worker sees them, for a transition that works on one doc but needs another. */

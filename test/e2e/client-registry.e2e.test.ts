@@ -3,32 +3,13 @@
  * on the eCHIS sample data, checked against the sample's oracle.
  */
 import { expect } from 'chai';
-import { isDeepStrictEqual } from 'node:util';
 import { textOf } from '../../transitions/lib/fields';
 import { normalizeIdentificationNumber } from '../../transitions/lib/identification';
 import { runWorker } from '../../transitions/run';
-import { readSample } from '../../transitions/sandbox/sample';
 import type { Doc } from '../../transitions/types';
 import { startCli, until } from '../helpers/cli';
+import { contactIds as ids, contacts, expectClientOracle as expectOracle, expectedAnswers as expected, withoutRevAndAnswer } from '../helpers/oracle';
 import { silentLog, startServers, type TestServers } from '../helpers/servers';
-
-const contacts = readSample<Doc[]>('contacts.json');
-const expected = readSample<Record<string, unknown>>('expected-client-registry.json');
-const ids = contacts.map((doc) => doc._id);
-
-function withoutRevAndAnswer(doc: Doc): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(doc).filter(([field]) => field !== '_rev' && field !== 'client_registry'));
-}
-
-/** Every sample contact holds the expected client_registry (or none) and every other field as seeded. */
-async function expectOracle(servers: TestServers): Promise<void> {
-  const docs = await servers.medic.getMany(ids);
-  const wrong = contacts.filter((seeded) => {
-    const doc = docs.get(seeded._id);
-    return !doc || !isDeepStrictEqual(doc.client_registry ?? null, expected[seeded._id]) || !isDeepStrictEqual(withoutRevAndAnswer(doc), withoutRevAndAnswer(seeded));
-  });
-  expect(wrong.map((doc) => doc._id)).to.deep.equal([]);
-}
 
 const runOnce = (servers: TestServers, overrides: Record<string, string> = {}) =>
   runWorker(servers.config(overrides), silentLog, { once: true, signal: new AbortController().signal });
@@ -103,7 +84,7 @@ describe('client registry look-up, end to end', () => {
       const help = await startCli(['-h'], {}).exited;
       expect(help.code).to.equal(0);
       expect(help.stdout).to.match(/^usage:/);
-      for (const args of [['run', '--bogus'], ['frobnicate'], ['sandbox', '--patients', 'package.json'], ['sandbox', '--port', '99999']]) {
+      for (const args of [['run', '--bogus'], ['frobnicate'], ['sandbox', '--patients', 'package.json'], ['sandbox', '--port', '99999'], ['sandbox', '--patients', 'test/fixtures/echis-sample/registry-patients.json', '--fail-every', 'x'], ['sandbox', '--patients', 'test/fixtures/echis-sample/registry-patients.json', '--token-ttl-s', '0']]) {
         const result = await startCli(args, {}).exited;
         expect(result.code, args.join(' ')).to.equal(2);
         expect(result.stderr.trim().split('\n'), args.join(' ')).to.have.length(1);
@@ -166,24 +147,6 @@ describe('client registry look-up, end to end', () => {
       expect(repeated.filter((number) => recordedNumbers.has(number))).to.deep.equal([]);
       expect(repeated.length).to.be.below(Object.keys(searchesAtKill).length);
       expect(Object.keys(byNumber)).to.have.length(18);
-    });
-
-    it('on SIGTERM stops taking changes, finishes what is in flight, saves its position and exits 0', async () => {
-      servers = await startServers({ sandbox: { latencyMs: 200 } });
-      const running = startCli(['run'], { ...servers.env, CONCURRENCY: '2', LOG_LEVEL: 'info' });
-      await until(() => servers.sandbox.stats().searches >= 3);
-      const stoppedAt = Date.now();
-      running.child.kill('SIGTERM');
-      const result = await running.exited;
-      expect(result.code).to.equal(0);
-      expect(Date.now() - stoppedAt).to.be.below(5_000);
-      expect(result.stderr).to.contain('"msg":"worker stopped"');
-      // Every look-up the HIE answered was written: nothing in flight was dropped.
-      const answered = [...(await servers.medic.getMany(ids)).values()].filter((doc) => doc.client_registry !== undefined).length;
-      expect(answered).to.be.at.least(servers.sandbox.stats().searches);
-      const resumed = await startCli(['run', '--once'], { ...servers.env, LOG_LEVEL: 'silent' }).exited;
-      expect(resumed.code).to.equal(0);
-      await expectOracle(servers);
     });
   });
 });

@@ -3,46 +3,19 @@
  * CouchDB-protocol server and the HIE sandbox over HTTP, checked against the sample's oracle.
  */
 import { expect } from 'chai';
-import { referralOutcome, type ReferralOutcome } from '../../transitions/demo';
-import { problemOf } from '../../transitions/lib/service-request';
 import { runWorker } from '../../transitions/run';
 import { SANDBOX_DEFAULTS, startSandbox } from '../../transitions/sandbox/hie-sandbox';
 import { readSample } from '../../transitions/sandbox/sample';
 import type { Doc } from '../../transitions/types';
 import { startCli, until } from '../helpers/cli';
+import { expectReferralOracle as expectOracle, INSTANCE_URL, registeredPeter, reports } from '../helpers/oracle';
 import { silentLog, startServers, type TestServers } from '../helpers/servers';
 
-const reports = readSample<Doc[]>('referral-reports.json');
-const expected = readSample<Record<string, ReferralOutcome>>('expected-service-requests.json');
-const reportIds = reports.map((doc) => doc._id);
-const INSTANCE_URL = 'https://siaya.echis.go.ke';
-
-/** Peter Otieno Ouma (ke-sample-client-05) as the CR will know him once his corrected number is in. */
-const PETER = {
-  resourceType: 'Patient',
-  id: 'CR4200000000200-9',
-  identifier: [{ type: { coding: [{ system: 'https://ts.kenya-hie.health/Codesystem/identifier-types', code: 'national-id' }] }, value: '31122335' }],
-  name: [{ text: 'Peter Otieno Ouma', given: ['Peter', 'Otieno'], family: 'Ouma' }],
-  gender: 'male',
-  birthDate: '1983-02-14',
-};
+/** Peter (ke-sample-client-05) as the CR will know him once his corrected number is in. */
+const PETER = registeredPeter('31122335');
 
 const runOnce = (servers: TestServers) =>
   runWorker(servers.config({ CHT_INSTANCE_URL: INSTANCE_URL }), silentLog, { once: true, signal: new AbortController().signal });
-
-/** Every report ends as the oracle says, every ServiceRequest is valid, and there is exactly one per report sent. */
-async function expectOracle(servers: TestServers): Promise<void> {
-  const docs = await servers.medic.getMany(reportIds);
-  const stored = servers.sandbox.serviceRequests();
-  const outcomes = Object.fromEntries(reportIds.map((id) => [id, referralOutcome(docs.get(id) as Doc, stored)]));
-  expect(outcomes).to.deep.equal(expected);
-  const sentFor = stored.map((request) => request.identifier?.[0]?.value);
-  const delivered = reportIds.filter((id) => !('error' in (expected[id] as object)));
-  expect([...sentFor].sort()).to.deep.equal(delivered);
-  expect(stored.every((request) => request.identifier?.[0]?.system === INSTANCE_URL)).to.equal(true);
-  expect(stored.map((request) => problemOf({ ...request, id: undefined, meta: undefined }))).to.deep.equal(stored.map(() => undefined));
-  expect(servers.sandbox.stats().serviceRequestsInvalid).to.equal(0);
-}
 
 describe('referrals to the SHR, end to end', () => {
   let servers: TestServers;

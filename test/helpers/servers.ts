@@ -15,6 +15,7 @@ import type { Doc } from '../../transitions/types';
 export const silentLog = pino({ level: 'silent' });
 
 export interface TestServers {
+  /** The embedded server now running (another one after `restartCouch`). */
   readonly couch: RunningCouch;
   readonly sandbox: RunningSandbox;
   readonly medic: CouchDb;
@@ -73,4 +74,14 @@ export async function startServers(options: { contacts?: Doc[]; reports?: Doc[];
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Every stored revision of a doc, oldest first: what was ever written on it, not only what it holds now. */
+export async function allRevisions(serverUrl: string, db: string, id: string): Promise<Doc[]> {
+  const { url, auth } = splitCredentials(serverUrl);
+  const http = createHttp({ baseURL: `${url}/${db}`, timeoutMs: 10_000, ...(auth ? { auth } : {}) });
+  const path = `/${encodeURIComponent(id)}`;
+  const { data } = await http.get<{ _revs_info?: { rev: string; status: string }[] }>(path, { params: { revs_info: true } });
+  const revs = (data._revs_info ?? []).filter((info) => info.status === 'available').map((info) => info.rev).reverse();
+  return Promise.all(revs.map(async (rev) => (await http.get<Doc>(path, { params: { rev } })).data));
 }

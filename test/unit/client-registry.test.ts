@@ -96,6 +96,28 @@ describe('client_registry transition', () => {
       expect(transition.filter(change({ ...answered, phone: '+254711111111', _rev: '2-b' }, info))).to.equal(false);
     });
 
+    it('leaves no matches, multiple matches and details mismatch to the sweep: an unrelated edit does not ask again', () => {
+      for (const answer of [{ error: 'no matches' }, { error: 'multiple matches' }, { error: 'details mismatch', fields: ['sex'] }]) {
+        const answered = client({ client_registry: answer });
+        const edited = { ...answered, phone: '+254711111111', _rev: '2-b' };
+        expect(transition.filter(change(edited, answeredInfo(answered))), answer.error).to.equal(false);
+        expect(transition.retriedBySweep?.(edited), answer.error).to.equal(true);
+      }
+    });
+
+    it('sweeps no other answer: not an ID, not the errors only an edit can change, not a client without identification', () => {
+      const sweptNot = [
+        client({ client_registry: { id: ACHIENG.id, status: 'OK' } }),
+        client({ client_registry: { error: 'unsupported identification type' } }),
+        client({ client_registry: { error: 'invalid identification number' } }),
+        client({ client_registry: { error: 'no matches' }, identification_number: undefined }),
+        client({ client_registry: { error: 'no matches' }, contact_type: 'e_household' }),
+        client({ client_registry: 'no matches' }),
+        client(),
+      ];
+      expect(sweptNot.map((doc) => transition.retriedBySweep?.(doc))).to.deep.equal(sweptNot.map(() => false));
+    });
+
     it('matches a client whose identification was removed while it still carries an answer', () => {
       const answered = client({ client_registry: { id: ACHIENG.id, status: 'OK' } });
       expect(transition.filter(change({ ...answered, identification_number: '' }, answeredInfo(answered)))).to.equal(true);

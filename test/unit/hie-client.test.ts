@@ -1,5 +1,9 @@
 import { expect } from 'chai';
 import express from 'express';
+import { readFileSync } from 'node:fs';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import sinon from 'sinon';
 import { TransientError } from '../../transitions/lib/errors';
 import { HieClient, interpretSearch, parseToken, tokenExpiry, type HieSettings } from '../../transitions/services/hie-client';
@@ -147,6 +151,41 @@ describe('HIE client', () => {
       now += 9_000; // 19 s: inside the safety margin of a 20 s token
       await client.searchPatients('National ID', '23456781');
       expect(sandbox.stats().tokensIssued).to.equal(2);
+    });
+
+    it('reuses a token that lives only 1.5 s until a quarter of its life is left, instead of fetching one per search', async () => {
+      const shortLived = await startSandbox({ ...SANDBOX_DEFAULTS, tokenTtlS: 1.5, patients: readSample<unknown[]>('registry-patients.json') });
+      try {
+        let now = Date.now();
+        const client = new HieClient(settings(shortLived.url), undefined, () => now);
+        await client.searchPatients('National ID', '23456781');
+        now += 500;
+        await client.searchPatients('National ID', '23456781');
+        expect(shortLived.stats().tokensIssued).to.equal(1);
+        now += 700; // 1.2 s of 1.5: inside the last quarter
+        await client.searchPatients('National ID', '23456781');
+        expect(shortLived.stats().tokensIssued).to.equal(2);
+      } finally {
+        await shortLived.close();
+      }
+    });
+
+    it('refuses an HIE with a self-signed certificate unless HIE_INSECURE_TLS says otherwise', async () => {
+      const tls = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'tls');
+      const server = https.createServer(
+        { key: readFileSync(path.join(tls, 'self-signed-key.pem')), cert: readFileSync(path.join(tls, 'self-signed-cert.pem')) },
+        (_req, res) => res.end('token-1'),
+      );
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+        const token = (insecureTls: boolean): Promise<string> => new HieClient({ ...settings(url), insecureTls }).tokens.token();
+        expect((await rejection(token(false))).reason).to.equal('hie_auth_unreachable');
+        expect(await token(true)).to.equal('token-1');
+      } finally {
+        server.closeAllConnections();
+        server.close();
+      }
     });
 
     it('renews a refused token once and then reports an auth failure', async () => {

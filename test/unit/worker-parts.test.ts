@@ -3,7 +3,8 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../transitions/config';
-import { ConfigError } from '../../transitions/lib/errors';
+import { ConfigError, TransientError } from '../../transitions/lib/errors';
+import { Slots } from '../../transitions/lib/slots';
 import { reapplyOwnedFields, withRecords } from '../../transitions/lib/records';
 import { docPath } from '../../transitions/services/couch';
 import { backoffMs } from '../../transitions/worker/backoff';
@@ -35,6 +36,21 @@ describe('worker parts', () => {
       expect(progress.safeSeq()).to.equal(5007);
       progress.settle(open);
       expect(progress.safeSeq()).to.equal(5008);
+    });
+  });
+
+  describe('HIE slots', () => {
+    it('once closed, refuses the tasks waiting and any new one, and lets the running ones finish', async () => {
+      const slots = new Slots(1);
+      let finish = (): void => undefined;
+      const running = slots.use(() => new Promise<string>((resolve) => (finish = () => resolve('done'))));
+      const waiting = slots.use(() => Promise.resolve('sent'));
+      const stopped = new TransientError('hie_stopping');
+      slots.close(stopped);
+      finish();
+      expect(await running).to.equal('done');
+      expect(await waiting.catch((error: unknown) => error)).to.equal(stopped);
+      expect(await slots.use(() => Promise.resolve('sent')).catch((error: unknown) => error)).to.equal(stopped);
     });
   });
 
@@ -99,6 +115,17 @@ describe('worker parts', () => {
       expect(config.shr).to.deep.equal({ url: 'https://uat.dha.go.ke', serviceRequestPath: '/fhir/R4/ServiceRequest' });
       expect(config.referrals).to.deep.include({ forms: ['referral'], instanceUrl: 'https://county.echis.go.ke', timeZone: 'Africa/Nairobi', crIdSystem: undefined });
       expect(config.referrals.codes.dangerSigns).to.have.property('fever');
+    });
+
+    it('reads the sweep interval in days, hours, minutes or seconds, weekly by default, or off', () => {
+      expect(loadConfig(base).worker.sweepIntervalMs).to.equal(7 * 86_400_000);
+      const interval = (text: string): number => loadConfig({ ...base, SWEEP_INTERVAL: text }).worker.sweepIntervalMs;
+      expect([interval('30d'), interval('12h'), interval('45m'), interval('90s'), interval('0'), interval('off'), interval('OFF')]).to.deep.equal([
+        30 * 86_400_000, 12 * 3_600_000, 45 * 60_000, 90_000, 0, 0, 0,
+      ]);
+      for (const text of ['weekly', '1w', '7', '-1d', '1.5d', '0s', '3651d']) {
+        expect(() => interval(text), text).to.throw(ConfigError, /^SWEEP_INTERVAL must be a duration/);
+      }
     });
 
     it('reads the referral settings', () => {

@@ -22,6 +22,12 @@ export interface ServiceRequestSettings {
   readonly codes: ReferralCodes;
 }
 
+/** A form submission's `fields`; undefined when the report has none (it is not a form submission). */
+export function formFieldsOf(report: Doc): Readonly<Record<string, unknown>> | undefined {
+  const fields = report.fields;
+  return fields === null || typeof fields !== 'object' || Array.isArray(fields) ? undefined : (fields as Record<string, unknown>);
+}
+
 /** Why a report cannot become a ServiceRequest: recorded on the report, never sent. */
 export type ReferralProblem =
   | 'referral has no fields'
@@ -92,8 +98,8 @@ export function buildServiceRequest(
   settings: ServiceRequestSettings,
 ): { readonly resource: ServiceRequest } | { readonly error: ReferralProblem } {
   const { codes } = settings;
-  const fields = report.fields;
-  if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) {
+  const fields = formFieldsOf(report);
+  if (fields === undefined) {
     return { error: 'referral has no fields' };
   }
   const field = fields as Record<string, unknown>;

@@ -23,6 +23,30 @@ export interface SandboxOptions {
   readonly latencyMs: number;
   /** The HIE's rate limit: searches and POSTs in flight above this many are answered 429 (0: no limit). */
   readonly maxInFlight: number;
+  /** What goes wrong, for the fault tests: none by default. */
+  readonly faults?: SandboxFaults;
+}
+
+/**
+ * Faults of a real HIE, on a fixed rhythm so a test can rely on them: "every N" counts the requests to the
+ * token, search and ServiceRequest endpoints together (the first is number 1). One request gets one fault, the
+ * first in this order: fail, rate limit, drop, slow.
+ */
+export interface SandboxFaults {
+  /** Answered 503. */
+  readonly failEvery?: number;
+  /** Answered 429 with `Retry-After: retryAfterS`. */
+  readonly rateLimitEvery?: number;
+  readonly retryAfterS?: number;
+  /** The connection is destroyed with no answer. */
+  readonly dropEvery?: number;
+  /** Held `slowMs` before it is handled as usual: a ServiceRequest is stored even when the client gave up. */
+  readonly slowEvery?: number;
+  readonly slowMs?: number;
+  /** Every Nth request carrying a valid token is refused with 401, as if the token had died early. */
+  readonly refuseTokenEvery?: number;
+  /** The first N ServiceRequest POSTs are answered 503: the SHR down while the CR answers. */
+  readonly failServiceRequests?: number;
 }
 
 export interface SandboxStats {
@@ -50,6 +74,12 @@ export interface StoredServiceRequest {
 export interface RunningSandbox {
   readonly url: string;
   stats(): SandboxStats;
+  /** Every token issued, so a test can prove none of them reached a log. */
+  issuedTokens(): readonly string[];
+  /** The CR comes to know more people (registered at a facility since): what the re-try sweep is for. */
+  register(patients: readonly unknown[]): void;
+  /** Replaces the faults in force; their counts start again from this moment. */
+  setFaults(faults: SandboxFaults): void;
   /** Every ServiceRequest the sandbox holds, in the order they were created. */
   serviceRequests(): readonly StoredServiceRequest[];
   close(): Promise<void>;
@@ -70,8 +100,7 @@ interface IndexedPatient {
   readonly resource: unknown;
 }
 
-function indexPatients(patients: readonly unknown[]): Map<string, IndexedPatient[]> {
-  const index = new Map<string, IndexedPatient[]>();
+function indexPatients(patients: readonly unknown[], index = new Map<string, IndexedPatient[]>()): Map<string, IndexedPatient[]> {
   for (const resource of patients) {
     const patient = resource as { id?: string; identifier?: Array<{ type?: { coding?: Array<{ code?: string }> }; value?: string }> };
     for (const identifier of patient.identifier ?? []) {
@@ -99,11 +128,16 @@ class Tokens {
   private readonly secret = randomBytes(32);
   constructor(private readonly ttlS: number) {}
 
+  readonly issued: string[] = [];
+
   issue(subject: string): string {
     const encode = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
-    const now = Math.floor(Date.now() / 1000);
-    const unsigned = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode({ sub: subject, iat: now, exp: now + this.ttlS, jti: randomBytes(6).toString('hex') })}`;
-    return `${unsigned}.${this.sign(unsigned)}`;
+    // Not rounded: a lifetime of 1.5 s is one of the faults tested, and a JWT's NumericDate may be fractional.
+    const now = Date.now() / 1000;
+    const unsigned = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode({ sub: subject, iat: Math.floor(now), exp: now + this.ttlS, jti: randomBytes(6).toString('hex') })}`;
+    const token = `${unsigned}.${this.sign(unsigned)}`;
+    this.issued.push(token);
+    return token;
   }
 
   valid(token: string): boolean {
@@ -139,11 +173,61 @@ function hasIdentifier(request: StoredServiceRequest, system: string, value: str
   return (request.identifier ?? []).some((id) => id.system === system && id.value === value);
 }
 
-function createSandboxApp(options: SandboxOptions, stats: SandboxStats, serviceRequests: StoredServiceRequest[]): express.Express {
-  const index = indexPatients(options.patients);
-  const tokens = new Tokens(options.tokenTtlS);
+/** True for the `every`th request: `every` undefined or 0 means never. */
+function due(count: number, every: number | undefined): boolean {
+  return every !== undefined && every > 0 && count % every === 0;
+}
+
+/** The faults in force and what they count. */
+class FaultState {
+  requests = 0;
+  tokenUses = 0;
+  serviceRequestPosts = 0;
+
+  constructor(public faults: SandboxFaults) {}
+
+  set(faults: SandboxFaults): void {
+    this.faults = faults;
+    this.requests = 0;
+    this.tokenUses = 0;
+    this.serviceRequestPosts = 0;
+  }
+}
+
+/** The faults of `SandboxFaults`, in front of the HIE's endpoints. */
+function injectFaults(state: FaultState): express.RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const { faults } = state;
+    const requests = (state.requests += 1);
+    const serviceRequestPost = req.method === 'POST' && req.originalUrl.startsWith(SERVICE_REQUEST_PATH);
+    state.serviceRequestPosts += serviceRequestPost ? 1 : 0;
+    if (due(requests, faults.failEvery) || (serviceRequestPost && state.serviceRequestPosts <= (faults.failServiceRequests ?? 0))) {
+      res.status(503).json(outcome('transient', 'service unavailable'));
+    } else if (due(requests, faults.rateLimitEvery)) {
+      res.status(429).set('Retry-After', String(faults.retryAfterS ?? 1)).json(outcome('throttled', 'too many requests'));
+    } else if (due(requests, faults.dropEvery)) {
+      req.socket.destroy();
+    } else if (due(requests, faults.slowEvery)) {
+      setTimeout(next, faults.slowMs ?? 0);
+    } else {
+      next();
+    }
+  };
+}
+
+function createSandboxApp(
+  options: SandboxOptions,
+  stats: SandboxStats,
+  serviceRequests: StoredServiceRequest[],
+  tokens: Tokens,
+  index: Map<string, IndexedPatient[]>,
+  faults: FaultState,
+): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // The body is read before any fault holds the request: a slow answer still stores what it was sent.
+  app.use(express.json({ type: () => true, limit: '1mb' }));
+  app.use(['/v1', '/fhir'], injectFaults(faults));
 
   let inFlight = 0;
   /** Runs an HIE request within the rate limit, else answers 429 as a throttling HIE does. */
@@ -161,10 +245,12 @@ function createSandboxApp(options: SandboxOptions, stats: SandboxStats, serviceR
         .finally(() => (inFlight -= 1));
     };
 
-  /** True when the request carries a valid Bearer token; else answers 401. */
+  /** True when the request carries a valid Bearer token (and is not picked to be refused); else answers 401. */
   const authorized = (req: Request, res: Response): boolean => {
     const [scheme, token] = (req.headers.authorization ?? '').split(' ');
-    if (scheme !== 'Bearer' || !token || !tokens.valid(token)) {
+    const valid = scheme === 'Bearer' && token !== undefined && token !== '' && tokens.valid(token);
+    faults.tokenUses += valid ? 1 : 0;
+    if (!valid || due(faults.tokenUses, faults.faults.refuseTokenEvery)) {
       res.status(401).json(outcome('login', 'invalid or expired token'));
       return false;
     }
@@ -272,7 +358,7 @@ function createSandboxApp(options: SandboxOptions, stats: SandboxStats, serviceR
     serviceRequests.push(stored);
     res.status(201).location(`${SERVICE_REQUEST_PATH}/${stored.id}/_history/1`).type('application/fhir+json').json(stored);
   };
-  app.post(SERVICE_REQUEST_PATH, express.json({ type: () => true, limit: '1mb' }), limited(createServiceRequest));
+  app.post(SERVICE_REQUEST_PATH, limited(createServiceRequest));
 
   // What a facility's system (KenyaEMR) asks: `?status=active&performer:identifier=<KMHFL code>`.
   app.get(SERVICE_REQUEST_PATH, (req: Request, res: Response) => {
@@ -299,7 +385,10 @@ function createSandboxApp(options: SandboxOptions, stats: SandboxStats, serviceR
 export async function startSandbox(options: SandboxOptions, port = 0): Promise<RunningSandbox> {
   const stats: SandboxStats = { tokensIssued: 0, searches: 0, searchesByNumber: {}, serviceRequestPosts: 0, serviceRequestsInvalid: 0, rateLimited: 0 };
   const serviceRequests: StoredServiceRequest[] = [];
-  const app = createSandboxApp(options, stats, serviceRequests);
+  const tokens = new Tokens(options.tokenTtlS);
+  const index = indexPatients(options.patients);
+  const faults = new FaultState(options.faults ?? {});
+  const app = createSandboxApp(options, stats, serviceRequests, tokens, index, faults);
   const server = await new Promise<import('node:http').Server>((resolve, reject) => {
     const listening = app.listen(port, '127.0.0.1', () => resolve(listening)).on('error', reject);
   });
@@ -307,6 +396,13 @@ export async function startSandbox(options: SandboxOptions, port = 0): Promise<R
   return {
     url: `http://127.0.0.1:${actualPort}`,
     stats: () => stats,
+    issuedTokens: () => tokens.issued,
+    setFaults: (set) => {
+      faults.set(set);
+    },
+    register: (patients) => {
+      indexPatients(patients, index);
+    },
     serviceRequests: () => serviceRequests,
     close: () =>
       new Promise<void>((resolve) => {

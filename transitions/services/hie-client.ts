@@ -32,7 +32,11 @@ export interface PatientSearch {
   readonly patients: readonly RegistryPatient[];
 }
 
-/** A token is renewed this long before it expires, so a request never leaves with a token about to die. */
+/**
+ * A token is renewed this long before it expires, so a request never leaves with a token about to die; a
+ * token that lives less than four times as long is renewed when a quarter of its life is left instead, or
+ * every request would fetch one.
+ */
 const TOKEN_MARGIN_MS = 2_000;
 
 /** The auth endpoint answers with the bare token or with `{"token": "..."}`; accept both. */
@@ -141,7 +145,7 @@ function isPatient(resource: unknown): resource is RegistryPatient {
  * one, reused until shortly before it expires, and at most one fetch is ever in flight: no timer loop.
  */
 export class HieTokenSource {
-  private current: { token: string; expiresAt: number } | undefined;
+  private current: { token: string; renewAt: number } | undefined;
   private inFlight: Promise<string> | undefined;
 
   constructor(
@@ -151,7 +155,7 @@ export class HieTokenSource {
   ) {}
 
   async token(): Promise<string> {
-    if (this.current && this.now() < this.current.expiresAt - TOKEN_MARGIN_MS) {
+    if (this.current && this.now() < this.current.renewAt) {
       return this.current.token;
     }
     this.inFlight ??= this.fetch().finally(() => {
@@ -186,7 +190,9 @@ export class HieTokenSource {
     if (token === undefined) {
       throw new TransientError('hie_auth_unreadable_token');
     }
-    this.current = { token, expiresAt: tokenExpiry(token, this.now(), this.settings.tokenTtlMs) };
+    const now = this.now();
+    const expiresAt = tokenExpiry(token, now, this.settings.tokenTtlMs);
+    this.current = { token, renewAt: expiresAt - Math.min(TOKEN_MARGIN_MS, (expiresAt - now) / 4) };
     return token;
   }
 }

@@ -10,6 +10,8 @@ import type { Doc, Info, Seq } from '../types';
 import type { CouchDb } from './couch';
 
 const CHECKPOINT_ID = '_local/echis-hie-seq';
+/** When the last re-try sweep finished (see `Worker.sweep`). */
+const SWEEP_ID = '_local/echis-hie-sweep';
 /** Only server admins may read the state db the worker creates (CouchDB 3's default; PouchDB needs telling). */
 const ADMINS_ONLY = { admins: { names: [], roles: [] }, members: { names: [], roles: ['_admin'] } };
 
@@ -60,6 +62,18 @@ export class StateStore {
   async saveCheckpoint(seq: Seq): Promise<void> {
     const checkpoint = { _id: CHECKPOINT_ID, _rev: this.checkpointRev, seq, source: this.source };
     this.checkpointRev = await this.putMerged(checkpoint, (latest) => ({ ...checkpoint, _rev: latest._rev }));
+  }
+
+  /** When the last sweep finished (ms since the epoch), if one ever did. */
+  async lastSweep(): Promise<number | undefined> {
+    const doc = await this.db.get(SWEEP_ID);
+    const at = typeof doc?.finished_at === 'string' ? Date.parse(doc.finished_at) : Number.NaN;
+    return Number.isNaN(at) ? undefined : at;
+  }
+
+  async saveSweep(at: number): Promise<void> {
+    const sweep = { _id: SWEEP_ID, finished_at: new Date(at).toISOString(), source: this.source };
+    await this.putMerged(sweep, (latest) => ({ ...sweep, _rev: latest._rev }));
   }
 
   async infos(docIds: readonly string[]): Promise<Map<string, Info>> {

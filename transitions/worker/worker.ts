@@ -19,7 +19,7 @@ import { backoffMs, type BackoffSettings } from './backoff';
 import { Batcher } from './batcher';
 import { DocLocks } from './doc-locks';
 import type { WorkerObserver } from './observer';
-import { Progress, type Ticket } from './progress';
+import { Progress } from './progress';
 
 export interface WorkerSettings {
   /** Changes read per request, and docs written per `_bulk_docs`. */
@@ -33,6 +33,8 @@ export interface WorkerSettings {
   readonly retry: BackoffSettings;
   /** With `once`, a change that failed this many times is left for the next run. */
   readonly maxAttempts: number;
+  /** While `run` follows the feed, a sweep starts this long after the last one finished; 0: never. */
+  readonly sweepIntervalMs: number;
 }
 
 export interface WorkerDeps {
@@ -60,23 +62,44 @@ export interface RunSummary {
   unreadFeed?: string;
 }
 
+/** What one sweep did: the clients it asked about again and how each ended. */
+export interface SweepSummary {
+  /** Docs whose answer a transition wanted asked again (`Transition.retriedBySweep`). */
+  swept: number;
+  written: number;
+  /** Left for the next sweep: transient failures past the budget of `--once`, or cut off by shutdown. */
+  pending: number;
+  failed: number;
+  /** With `once`: why the docs could not be read to their end. */
+  unread?: string;
+  /** Every doc was read and every swept one settled: the sweep counts as done. */
+  finished: boolean;
+}
+
+/** How the work on one change or swept doc ended. */
+type Outcome = 'written' | 'done' | 'failed' | 'pending';
+
 /** A doc and its info as read with a feed page. */
 interface Known {
   readonly doc: Doc | undefined;
   readonly info: Info | undefined;
 }
 
-/** What one run shares between the feed loop and the work on each change. */
+/** What one run shares between the feed loop, the sweep and the work on each doc. */
 interface RunState {
   readonly once: boolean;
   readonly signal: AbortSignal;
+  readonly inFlight: Set<Promise<void>>;
+  /** Woken each time a task ends: loops wait here for room, never on `Promise.race` over the tasks. */
+  readonly onTaskEnd: Array<() => void>;
+  /** The last task queued per doc id: a new change of the doc (or its sweep) waits for it. */
+  readonly lastTaskOf: Map<string, Promise<void>>;
+}
+
+/** What the feed loop adds to a run: its counts and the safe feed position. */
+interface FeedState extends RunState {
   readonly summary: RunSummary;
   readonly progress: Progress;
-  readonly inFlight: Set<Promise<void>>;
-  /** Woken each time a task ends: the feed loop waits here for room, never on `Promise.race(inFlight)`. */
-  readonly onTaskEnd: Array<() => void>;
-  /** The last task queued per doc id: a new change of the doc waits for it. */
-  readonly lastTaskOf: Map<string, Promise<void>>;
 }
 
 /** Conflicts in a row before the write is treated as a transient failure and retried later. */
@@ -93,6 +116,11 @@ function isDesignDoc(id: string): boolean {
  */
 function taskEnd(run: RunState): Promise<void> {
   return new Promise((resolve) => run.onTaskEnd.push(resolve));
+}
+
+/** Read again after an await: TypeScript takes `signal.aborted` for unchanged since the last check. */
+function stopping(signal: AbortSignal): boolean {
+  return signal.aborted;
 }
 
 /** Resolves after `ms`, or early (false) when the worker is stopping. */
@@ -149,29 +177,29 @@ export class Worker {
   async run(options: { once: boolean; signal: AbortSignal }): Promise<RunSummary> {
     const { db, state, settings, log } = this.deps;
     const { once, signal } = options;
-    // Every change waiting out a backoff listens for the stop: many listeners on this signal are by design.
-    setMaxListeners(0, signal);
     const since: Seq = (await state.checkpoint()) ?? 0;
-    const run: RunState = {
-      once,
-      signal,
+    const run: FeedState = {
+      ...this.runState(once, signal),
       summary: { changes: 0, written: 0, pending: 0, failed: 0 },
       progress: new Progress(since),
-      inFlight: new Set(),
-      onTaskEnd: [],
-      lastTaskOf: new Map(),
     };
     const { summary, progress, inFlight, lastTaskOf } = run;
     const checkpoint = new Checkpointer(state, progress, settings.checkpointEveryMs, this.now, log);
+    // `--once` reads the feed to its end and no further; sweeps belong to a worker that keeps running.
+    const sweeps = once || settings.sweepIntervalMs === 0 ? undefined : new SweepSchedule(state, settings.sweepIntervalMs, this.now, log);
+    await sweeps?.load();
     let feedSeq = since;
     log.info({ db: db.name, since }, 'worker started');
 
     while (!signal.aborted) {
+      sweeps?.startIfDue(() => this.sweepWith(run));
       if (inFlight.size >= settings.maxQueued) {
         await taskEnd(run);
         continue;
       }
-      const page = await this.withRetries('feed read failed', () => db.changes({ since: feedSeq, limit: settings.batchSize }), run);
+      const page = await this.withRetries('feed read failed', () => db.changes({ since: feedSeq, limit: settings.batchSize }), run, (reason) => {
+        summary.unreadFeed = reason;
+      });
       if (page === undefined) {
         break;
       }
@@ -202,13 +230,18 @@ export class Worker {
       // its turn comes, even if that change finished meanwhile: its info may have been written after this read.
       const prefetch = page.results.filter((row) => !echoes.has(row) && !isDesignDoc(row.id) && !lastTaskOf.has(row.id) && row.doc && !row.deleted).map((row) => row.id);
       const prefetched = new Set(prefetch);
-      const infos = await this.withRetries('state read failed', () => state.infos(prefetch), run);
+      const infos = await this.withRetries('state read failed', () => state.infos(prefetch), run, (reason) => {
+        summary.unreadFeed = reason;
+      });
       if (infos === undefined) {
         break;
       }
       for (const row of page.results) {
         summary.changes += 1;
         if (isDesignDoc(row.id) || echoes.has(row)) {
+          if (!echoes.has(row)) {
+            this.skipped(row.id, 'design_doc');
+          }
           progress.skipTo(row.seq);
         } else {
           this.schedule(row, prefetched.has(row.id) ? { doc: row.doc, info: infos.get(row.id) } : undefined, run);
@@ -219,6 +252,7 @@ export class Worker {
     }
 
     await Promise.allSettled(inFlight);
+    await sweeps?.finished();
     summary.pending = progress.open;
     await checkpoint.save();
     const drained = once && summary.unreadFeed === undefined;
@@ -237,45 +271,148 @@ export class Worker {
   }
 
   /**
+   * Asks the transitions again about every doc whose answer may have changed without an edit (clients the CR
+   * did not know, knew twice or knew with other details): reads the CHT database in pages of `batchSize`,
+   * works on them under the concurrency cap with the same retries as the feed's changes, and sends what a new
+   * CR ID releases. On its own (`echis-hie sweep`): with `once`, each doc gets `maxAttempts` attempts.
+   */
+  async sweep(options: { once: boolean; signal: AbortSignal }): Promise<SweepSummary> {
+    const summary = await this.sweepWith(this.runState(options.once, options.signal));
+    if (summary.finished) {
+      await this.deps.state.saveSweep(this.now());
+    }
+    return summary;
+  }
+
+  private runState(once: boolean, signal: AbortSignal): RunState {
+    // Every change waiting out a backoff listens for the stop: many listeners on this signal are by design.
+    setMaxListeners(0, signal);
+    return { once, signal, inFlight: new Set(), onTaskEnd: [], lastTaskOf: new Map() };
+  }
+
+  private async sweepWith(run: RunState): Promise<SweepSummary> {
+    const { db, settings, log } = this.deps;
+    const summary: SweepSummary = { swept: 0, written: 0, pending: 0, failed: 0, finished: false };
+    const mine = new Set<Promise<void>>();
+    let sweeping = 0;
+    log.info({ db: db.name }, 'sweep started');
+    let after: string | undefined;
+    while (!run.signal.aborted) {
+      const page = await this.withRetries('sweep read failed', () => db.allDocs({ after, limit: settings.batchSize }), run, (reason) => {
+        summary.unread = reason;
+      });
+      if (page === undefined || page.length === 0) {
+        break;
+      }
+      for (const doc of page.filter((d) => !isDesignDoc(d._id) && this.isSwept(d))) {
+        summary.swept += 1;
+        let written = false;
+        sweeping += 1;
+        const task = this.queue(doc._id, run, async () => {
+          try {
+            const outcome = await this.settle(doc._id, async (attempt) => (written = (await this.sweepOne(doc._id, attempt)) || written), run);
+            if (outcome !== 'done') {
+              summary[outcome] += 1;
+            }
+          } finally {
+            // Counted down before the task's end wakes the loop below, so the loop sees the room it made.
+            sweeping -= 1;
+          }
+        });
+        mine.add(task);
+        void task.finally(() => mine.delete(task));
+      }
+      after = page[page.length - 1]?._id;
+      // One page ahead at most: the sweep must not crowd the feed's changes out of the queue.
+      while (sweeping >= settings.batchSize) {
+        await taskEnd(run);
+      }
+    }
+    await Promise.allSettled(mine);
+    summary.finished = !run.signal.aborted && summary.unread === undefined && summary.pending === 0;
+    log.info({ db: db.name, ...summary }, summary.finished ? 'sweep finished' : 'sweep stopped');
+    return summary;
+  }
+
+  private isSwept(doc: Doc): boolean {
+    return this.transitions.some((t) => t.retriedBySweep?.(doc) === true);
+  }
+
+  /**
+   * Runs the transitions on a swept doc as if it had just changed (no answer recorded before now trusted), then
+   * sends what a new CR ID releases; read again when its turn comes, as a change of the doc may have been worked
+   * on first. True when it was written.
+   */
+  private async sweepOne(id: string, attempt: number): Promise<boolean> {
+    const { db, state } = this.deps;
+    const doc = await db.get(id);
+    if (doc === undefined) {
+      return false;
+    }
+    if (this.isSwept(doc)) {
+      return this.process({ id, seq: 0 }, { doc, info: await state.info(id) }, { notBefore: this.now() });
+    }
+    // No longer swept on a retry: an earlier attempt answered it and then failed to send what it releases, so
+    // it is worked on as a change of it would be, which releases them (its write's echo is passed over).
+    return attempt > 1 ? this.process({ id, seq: 0 }, undefined) : false;
+  }
+
+  /**
    * Queues the work on one change behind any earlier change of the same doc, so one doc is never worked on
    * twice at once. `known` is the doc and info as read with the page, when they can be trusted; behind an
    * earlier change they are read again when its turn comes.
    */
-  private schedule(row: ChangeRow, known: Known | undefined, run: RunState): void {
+  private schedule(row: ChangeRow, known: Known | undefined, run: FeedState): void {
     const ticket = run.progress.track(row.seq);
-    const previous = run.lastTaskOf.get(row.id);
-    const first = previous === undefined ? known : undefined;
-    const task: Promise<void> = (previous ?? Promise.resolve())
-      .then(() => this.settle(row, first, ticket, run))
+    const first = run.lastTaskOf.has(row.id) ? undefined : known;
+    void this.queue(row.id, run, async () => {
+      const outcome = await this.settle(
+        row.id,
+        (attempt) => this.process(row, attempt === 1 && first && !this.refreshed.has(row.id) ? first : undefined),
+        run,
+      );
+      run.summary.written += outcome === 'written' ? 1 : 0;
+      run.summary.failed += outcome === 'failed' ? 1 : 0;
+      if (outcome !== 'pending') {
+        run.progress.settle(ticket);
+      }
+    });
+  }
+
+  /** Runs `work` after the last task queued for the doc; the run waits for it before it ends. */
+  private queue(id: string, run: RunState, work: () => Promise<void>): Promise<void> {
+    const task: Promise<void> = (run.lastTaskOf.get(id) ?? Promise.resolve())
+      .then(work)
       .catch((error: unknown) => {
         // settle() handles every failure of the work itself; this keeps a bug in it from stopping the worker.
-        this.deps.log.error({ doc: row.id, reason: reasonOf(error) }, 'change not settled');
+        this.deps.log.error({ doc: id, reason: reasonOf(error) }, 'change not settled');
       })
       .finally(() => {
         run.inFlight.delete(task);
         run.onTaskEnd.splice(0).forEach((wake) => wake());
         this.deps.observer?.queueDepth(run.inFlight.size);
-        if (run.lastTaskOf.get(row.id) === task) {
-          run.lastTaskOf.delete(row.id);
+        if (run.lastTaskOf.get(id) === task) {
+          run.lastTaskOf.delete(id);
         }
       });
-    run.lastTaskOf.set(row.id, task);
+    run.lastTaskOf.set(id, task);
     run.inFlight.add(task);
     this.deps.observer?.queueDepth(run.inFlight.size);
+    return task;
   }
 
   /**
-   * A read the whole feed waits on, retried with backoff until it works. Undefined when the run must end: the
-   * worker is stopping, or with `once` the read failed `maxAttempts` times (its reason goes in `unreadFeed`).
+   * A read the whole feed (or sweep) waits on, retried with backoff until it works. Undefined when it must end:
+   * the worker is stopping, or with `once` the read failed `maxAttempts` times (`giveUp` hears why).
    */
-  private async withRetries<T>(what: string, read: () => Promise<T>, run: RunState): Promise<T | undefined> {
+  private async withRetries<T>(what: string, read: () => Promise<T>, run: RunState, giveUp: (reason: string) => void): Promise<T | undefined> {
     const { settings, log } = this.deps;
     for (let attempt = 1; !run.signal.aborted; attempt += 1) {
       try {
         return await read();
       } catch (error) {
         if (run.once && attempt >= settings.maxAttempts) {
-          run.summary.unreadFeed = reasonOf(error);
+          giveUp(reasonOf(error));
           return undefined;
         }
         const wait = backoffMs(attempt, settings.retry, error instanceof TransientError ? error.retryAfterMs : 0);
@@ -288,41 +425,35 @@ export class Worker {
   }
 
   /**
-   * Works on one change until it is settled: done, skipped as failed, or (transient failures) retried with
-   * backoff. `first` is the doc and info as the feed page brought them; retries read both again.
+   * Works on one doc until it is settled: done, skipped as failed, or (transient failures) retried with
+   * backoff; 'pending' when the run ends first. `work` is given the attempt (the first may use what the feed
+   * page brought; retries read again).
    */
-  private async settle(
-    row: ChangeRow,
-    first: Known | undefined,
-    ticket: Ticket,
-    run: RunState,
-  ): Promise<void> {
+  private async settle(id: string, work: (attempt: number) => Promise<boolean>, run: RunState): Promise<Outcome> {
     const { settings, log } = this.deps;
-    let known = first;
     for (let attempt = 1; !run.signal.aborted; attempt += 1) {
       try {
-        const written = await this.process(row, known && !this.refreshed.has(row.id) ? known : undefined);
-        run.summary.written += written ? 1 : 0;
-        run.progress.settle(ticket);
-        return;
+        return (await work(attempt)) ? 'written' : 'done';
       } catch (error) {
         if (!(error instanceof TransientError)) {
-          log.error({ doc: row.id, reason: reasonOf(error) }, 'transition failed: change skipped');
-          run.summary.failed += 1;
-          run.progress.settle(ticket);
-          return;
+          log.error({ doc: id, reason: reasonOf(error) }, 'transition failed: change skipped');
+          return 'failed';
+        }
+        // A failure because the worker is stopping (an HIE slot refused) is no failure to report or wait out.
+        if (stopping(run.signal)) {
+          return 'pending';
         }
         this.deps.observer?.transientFailure(error.reason);
         if (run.once && attempt >= settings.maxAttempts) {
-          log.warn({ doc: row.id, reason: error.reason, attempts: attempt }, 'change left for the next run');
-          return;
+          log.warn({ doc: id, reason: error.reason, attempts: attempt }, 'change left for the next run');
+          return 'pending';
         }
         const wait = backoffMs(attempt, settings.retry, error.retryAfterMs);
-        log.warn({ doc: row.id, reason: error.reason, attempt, retryInMs: wait }, 'transient failure: will retry');
-        known = undefined;
+        log.warn({ doc: id, reason: error.reason, attempt, retryInMs: wait }, 'transient failure: will retry');
         await sleep(wait, run.signal);
       }
     }
+    return 'pending';
   }
 
   /**
@@ -335,6 +466,7 @@ export class Worker {
     const outcome = await this.locks.with(row.id, async () => {
       const doc = known ? known.doc : await db.get(row.id);
       if (doc === undefined || doc._deleted) {
+        this.skipped(row.id, 'deleted');
         return undefined;
       }
       const info = known ? known.info : await state.info(row.id);
@@ -374,6 +506,7 @@ export class Worker {
       }
     }
     if (answered.length === 0) {
+      this.skipped(change.id, 'no_transition_applies');
       return false;
     }
     // The answer is recorded before it is written: a crash in between is repaired from the record, with no
@@ -385,6 +518,15 @@ export class Worker {
     await this.infoWriter.push(withRecords(stored, change.id, records));
     this.deps.observer?.answered(records);
     return changed && (await this.writeBack(doc, answered, echo && this.releasesWaiting(doc)));
+  }
+
+  /**
+   * Says why a change was left alone, for an operator asking why a doc has no answer: the doc id and a code,
+   * never its contents (a malformed doc may hold anything). Debug level: most changes of a CHT database are
+   * docs no transition is for.
+   */
+  private skipped(id: string, reason: 'design_doc' | 'deleted' | 'no_transition_applies'): void {
+    this.deps.log.debug({ doc: id, reason }, 'change skipped');
   }
 
   /**
@@ -454,5 +596,55 @@ class Checkpointer {
     } catch (error) {
       this.log.warn({ reason: reasonOf(error) }, 'checkpoint not saved: will try again');
     }
+  }
+}
+
+/**
+ * When the next sweep of a running worker is due: `intervalMs` after the last one finished, as recorded in the
+ * state db, so a restart does not sweep again early. A worker that never swept counts its first start as a
+ * sweep: reading the feed from its start asks about every client anyway.
+ */
+class SweepSchedule {
+  private dueAt = Number.POSITIVE_INFINITY;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly state: StateStore,
+    private readonly intervalMs: number,
+    private readonly now: () => number,
+    private readonly log: Logger,
+  ) {}
+
+  async load(): Promise<void> {
+    let last = await this.state.lastSweep();
+    if (last === undefined) {
+      last = this.now();
+      await this.state.saveSweep(last);
+    }
+    this.dueAt = last + this.intervalMs;
+  }
+
+  startIfDue(sweep: () => Promise<SweepSummary>): void {
+    if (this.running !== undefined || this.now() < this.dueAt) {
+      return;
+    }
+    this.running = sweep()
+      .then(async (summary) => {
+        // A sweep cut short (shutdown) is not recorded: the next start sweeps again.
+        if (summary.finished) {
+          await this.state.saveSweep(this.now());
+        }
+      })
+      .catch((error: unknown) => {
+        this.log.warn({ reason: reasonOf(error) }, 'sweep time not saved');
+      })
+      .finally(() => {
+        this.dueAt = this.now() + this.intervalMs;
+        this.running = undefined;
+      });
+  }
+
+  async finished(): Promise<void> {
+    await this.running;
   }
 }
