@@ -31,7 +31,10 @@ export interface BenchResult {
   readonly latency_ms: number;
   readonly concurrency: number;
   readonly limit_per_s: number;
+  /** Clients back-filled per second, those that need no look-up (no or a malformed identification) included. */
   readonly worker_per_s: number;
+  /** CR look-ups per second during the back-fill: how much of the CR's limit the worker used. */
+  readonly lookups_per_s: number;
   readonly worker_seconds: number;
   readonly baseline_n: number;
   readonly baseline_per_s: number;
@@ -145,12 +148,13 @@ export async function runBench(options: BenchOptions, progress: (text: string) =
     progress(`baseline: ${baselineN} contacts one after another`);
     const baselinePerS = await baseline(chtReady.couchUrl, hieReady.sandboxUrl, chtReady.baselineIds);
     progress(`worker: ${n} clients, CR latency ${latencyMs} ms, at most ${concurrency} in flight`);
+    const before = await hie.ask({ type: 'stats' }, 'stats');
     const limited = await worker.ask({ type: 'backfill', couchUrl: chtReady.couchUrl, hieUrl: hieReady.sandboxUrl, db: 'medic', n, concurrency }, 'backfilled');
     progress(`worker against an instant CR: ${instantN} clients`);
     const instant = await worker.ask({ type: 'backfill', couchUrl: chtReady.couchUrl, hieUrl: hieReady.instantUrl, db: 'instant', n: instantN, concurrency }, 'backfilled');
     progress('checking every answer');
     const checks = [await cht.ask({ type: 'verify', db: 'medic' }, 'verified'), await cht.ask({ type: 'verify', db: 'instant' }, 'verified')];
-    const { rateLimited } = await hie.ask({ type: 'stats' }, 'stats');
+    const after = await hie.ask({ type: 'stats' }, 'stats');
     checks.flatMap((check) => check.examples).forEach((example) => progress(`wrong: ${example}`));
     const round = (value: number): number => Math.round(value * 100) / 100;
     return {
@@ -167,7 +171,8 @@ export async function runBench(options: BenchOptions, progress: (text: string) =
       cpu_ms_per_contact_instant: round(instant.cpuMs),
       peak_rss_mb: Math.max(limited.peakRssMb, instant.peakRssMb),
       worker_heap_limit_mb: WORKER_HEAP_MB,
-      rate_limited: rateLimited,
+      lookups_per_s: round((after.searches - before.searches) / limited.seconds),
+      rate_limited: after.rateLimited,
       correct: checks.every((check) => check.wrong === 0) && checks[0]?.checked === n && checks[1]?.checked === instantN,
       machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node.js ${process.version}`,
     };
@@ -183,7 +188,8 @@ export function describeBench(result: BenchResult): string {
   const speedup = result.worker_per_s / result.baseline_per_s;
   return [
     `echis-hie bench: ${result.n} clients, CR latency ${result.latency_ms} ms, at most ${result.concurrency} HIE requests in flight`,
-    `  worker             ${result.worker_per_s.toFixed(1).padStart(8)} clients/s  (${(share * 100).toFixed(0)}% of the limit ${result.limit_per_s}/s: target 90%, ${mark(share >= 0.9)})`,
+    `  worker             ${result.worker_per_s.toFixed(1).padStart(8)} clients/s  (${(share * 100).toFixed(0)}% of the limit ${result.limit_per_s}/s: target 90%, ${mark(share >= 0.9)}; ` +
+      `${result.lookups_per_s.toFixed(1)} CR look-ups/s, ${((result.lookups_per_s / result.limit_per_s) * 100).toFixed(0)}% of it)`,
     `  upstream flow      ${result.baseline_per_s.toFixed(1).padStart(8)} clients/s  (${result.baseline_n} contacts one after another; worker ${speedup.toFixed(1)}x: target 10x, ${mark(speedup >= 10)})`,
     `  worker, instant CR ${result.instant_per_s.toFixed(1).padStart(8)} clients/s  (${result.instant_n} clients: target 1000/s, ${mark(result.instant_per_s >= 1000)}), ` +
       `${result.cpu_ms_per_contact_instant.toFixed(2)} ms CPU per client (target 1 ms, ${mark(result.cpu_ms_per_contact_instant <= 1)})`,

@@ -40,7 +40,7 @@ export type Reply =
   | { readonly type: 'hie-ready'; readonly sandboxUrl: string; readonly instantUrl: string }
   | { readonly type: 'backfilled'; readonly perSecond: number; readonly cpuMs: number; readonly seconds: number; readonly peakRssMb: number }
   | { readonly type: 'verified'; readonly checked: number; readonly wrong: number; readonly examples: readonly string[] }
-  | { readonly type: 'stats'; readonly rateLimited: number }
+  | { readonly type: 'stats'; readonly rateLimited: number; readonly searches: number }
   | { readonly type: 'error'; readonly reason: string };
 
 /** One generated county per database. The baseline's clients share the limited CR: numbers after the main county's. */
@@ -186,7 +186,7 @@ function main(): void {
         reply({ type: 'verified', ...(await verify(db(message.db), expectations.get(message.db) ?? new Map())) });
         return;
       case 'stats':
-        reply({ type: 'stats', rateLimited: limitedSandbox?.stats().rateLimited ?? 0 });
+        reply({ type: 'stats', rateLimited: limitedSandbox?.stats().rateLimited ?? 0, searches: limitedSandbox?.stats().searches ?? 0 });
         return;
       case 'stop':
         for (const server of running) {
