@@ -142,28 +142,38 @@ const householdQuestions = [
   ['string', 'landmark', label('Village or nearest landmark', 'Kijiji au alama ya karibu')],
 ];
 
+/**
+ * The inputs of an app form opened from a client's profile: the CHT fills `inputs/contact` with the client
+ * (and, through `parent`, its lineage) when `source` is `user`.
+ */
+const clientInputs = (contactRows) => [
+  ['begin group', 'inputs', { ...label('Inputs', 'Vianzio'), relevant: "./source = 'user'" }],
+  ['hidden', 'source', { default: 'user' }],
+  ['hidden', 'source_id', {}],
+  ['begin group', 'contact', label('Client', 'Mteja')],
+  ['string', '_id', { ...label('Client', 'Mteja'), appearance: 'select-contact type-f_client' }],
+  ...contactRows,
+  ['end group', '', {}],
+  ['end group', '', {}],
+];
+
 const referral = {
   path: 'app/referral.xlsx',
   settings: { form_title: 'Referral', form_id: 'referral', version: '1', default_language: 'en' },
   survey: [
-    ['begin group', 'inputs', { ...label('Inputs', 'Vianzio'), relevant: "./source = 'user'" }],
-    ['hidden', 'source', { default: 'user' }],
-    ['hidden', 'source_id', {}],
-    ['begin group', 'contact', label('Client', 'Mteja')],
-    ['string', '_id', { ...label('Client', 'Mteja'), appearance: 'select-contact type-f_client' }],
-    ['string', 'patient_id', label('Client ID', 'Nambari ya mteja')],
-    ['string', 'name', label('Client name', 'Jina la mteja')],
-    ['begin group', 'parent', label('Household', 'Kaya')],
-    ['begin group', 'parent', label('CHP area', 'Eneo la CHP')],
-    ['string', 'chu_code', label('Community health unit code', 'Nambari ya kitengo cha afya ya jamii')],
-    ['string', 'link_facility_code', label('Link facility code', 'Nambari ya kituo cha afya kinachohusika')],
-    ['begin group', 'parent', label('Community health unit', 'Kitengo cha afya ya jamii')],
-    ['string', 'code', label('Community health unit code', 'Nambari ya kitengo cha afya ya jamii')],
-    ['end group', '', {}],
-    ['end group', '', {}],
-    ['end group', '', {}],
-    ['end group', '', {}],
-    ['end group', '', {}],
+    ...clientInputs([
+      ['string', 'patient_id', label('Client ID', 'Nambari ya mteja')],
+      ['string', 'name', label('Client name', 'Jina la mteja')],
+      ['begin group', 'parent', label('Household', 'Kaya')],
+      ['begin group', 'parent', label('CHP area', 'Eneo la CHP')],
+      ['string', 'chu_code', label('Community health unit code', 'Nambari ya kitengo cha afya ya jamii')],
+      ['string', 'link_facility_code', label('Link facility code', 'Nambari ya kituo cha afya kinachohusika')],
+      ['begin group', 'parent', label('Community health unit', 'Kitengo cha afya ya jamii')],
+      ['string', 'code', label('Community health unit code', 'Nambari ya kitengo cha afya ya jamii')],
+      ['end group', '', {}],
+      ['end group', '', {}],
+      ['end group', '', {}],
+    ]),
     ['calculate', 'patient_uuid', { calculation: '../inputs/contact/_id' }],
     ['calculate', 'patient_id', { calculation: 'coalesce(../inputs/contact/patient_id, ../inputs/contact/_id)' }],
     ['calculate', 'patient_name', { calculation: '../inputs/contact/name' }],
@@ -198,14 +208,7 @@ const review = {
   path: 'app/client_details_review.xlsx',
   settings: { form_title: 'Client details review', form_id: 'client_details_review', version: '1', default_language: 'en' },
   survey: [
-    ['begin group', 'inputs', { ...label('Inputs', 'Vianzio'), relevant: "./source = 'user'" }],
-    ['hidden', 'source', { default: 'user' }],
-    ['hidden', 'source_id', {}],
-    ['begin group', 'contact', label('Client', 'Mteja')],
-    ['string', '_id', { ...label('Client', 'Mteja'), appearance: 'select-contact type-f_client' }],
-    ['string', 'name', label('Client name', 'Jina la mteja')],
-    ['end group', '', {}],
-    ['end group', '', {}],
+    ...clientInputs([['string', 'name', label('Client name', 'Jina la mteja')]]),
     ['calculate', 'patient_uuid', { calculation: '../inputs/contact/_id' }],
     ['calculate', 'patient_name', { calculation: '../inputs/contact/name' }],
     ['note', 'n_instructions', label(

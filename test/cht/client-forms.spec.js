@@ -2,7 +2,7 @@
 const fs = require('fs');
 const path = require('path');
 const { expect } = require('chai');
-const { newHarness, ROOT } = require('./harness');
+const { useHarness, ROOT } = require('./harness');
 
 // The worker's own rule (compiled by tsc, which npm test runs first): the form must accept exactly the
 // numbers the worker would search the Client Registry with.
@@ -21,13 +21,7 @@ const NUMBERS = [
 ];
 
 describe('client and household contact forms', () => {
-  const harness = newHarness();
-  before(() => harness.start());
-  after(() => harness.stop());
-  beforeEach(async () => {
-    await harness.clear();
-    await harness.setNow('2026-12-03');
-  });
+  const harness = useHarness({ now: '2026-12-03' });
 
   // first, middle, last, sex, dob method, [dob | age years, months], phone, id type, [id number]
   const create = (...answers) => harness.fillContactCreateForm('f_client', answers);

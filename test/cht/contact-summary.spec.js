@@ -1,6 +1,6 @@
 'use strict';
 const { expect } = require('chai');
-const { newHarness, readProperties, render } = require('./harness');
+const { useHarness, readProperties, render } = require('./harness');
 
 const LANGUAGES = { en: readProperties('en'), sw: readProperties('sw') };
 
@@ -15,10 +15,7 @@ const referral = (reportedDate, extra) => ({
 });
 
 describe('client profile (contact summary)', () => {
-  const harness = newHarness();
-  before(() => harness.start());
-  after(() => harness.stop());
-  beforeEach(() => harness.clear());
+  const harness = useHarness();
 
   const summary = (contact, reports = []) => harness.getContactSummary(contact, reports, []);
   const card = (result, label) => result.cards.find((c) => c.label === label);

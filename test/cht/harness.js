@@ -17,6 +17,23 @@ const newHarness = () => new Harness({
     '--disable-component-update', '--no-first-run'],
 });
 
+/**
+ * The harness of one spec file: one browser for the file, and before each test a clean state, with the clock at
+ * `now` when given (the forms' "today" rules are tested against a fixed day).
+ */
+const useHarness = ({ now } = {}) => {
+  const harness = newHarness();
+  before(() => harness.start());
+  after(() => harness.stop());
+  beforeEach(async () => {
+    await harness.clear();
+    if (now !== undefined) {
+      await harness.setNow(now);
+    }
+  });
+  return harness;
+};
+
 const readProperties = (language) => {
   const text = fs.readFileSync(path.join(ROOT, 'translations', `messages-${language}.properties`), 'utf8');
   const entries = {};
@@ -40,4 +57,4 @@ const render = (field, messages) => {
   return [t(field.label), field.translate ? t(field.value) : field.value];
 };
 
-module.exports = { ROOT, newHarness, readProperties, render };
+module.exports = { ROOT, useHarness, readProperties, render };

@@ -1,19 +1,13 @@
 'use strict';
 const { expect } = require('chai');
-const { newHarness } = require('./harness');
+const { useHarness } = require('./harness');
 
 // The report fields the referral transition reads; the CHT adds its own `inputs` and `meta` groups.
 const REFERRAL_FIELDS = ['patient_uuid', 'patient_id', 'patient_name', 'danger_signs', 'service',
   'referred_to_facility_code', 'chu_code', 'follow_up_date', 'notes'];
 
 describe('referral form', () => {
-  const harness = newHarness();
-  before(() => harness.start());
-  after(() => harness.stop());
-  beforeEach(async () => {
-    await harness.clear();
-    await harness.setNow('2026-12-03');
-  });
+  const harness = useHarness({ now: '2026-12-03' });
 
   const fill = (dangerSigns, service, facility, followUp, notes) =>
     harness.fillForm('referral', [dangerSigns, service, facility, followUp, notes]);

@@ -1,6 +1,6 @@
 'use strict';
 const { expect } = require('chai');
-const { newHarness } = require('./harness');
+const { useHarness } = require('./harness');
 
 const TASK_TITLE = 'task.echis.cr_correct_details.title';
 const TARGET = 'echis-clients-with-cr-id';
@@ -12,13 +12,7 @@ const client = (id, extra) => ({
 });
 
 describe('task and target', () => {
-  const harness = newHarness();
-  before(() => harness.start());
-  after(() => harness.stop());
-  beforeEach(async () => {
-    await harness.clear();
-    await harness.setNow('2026-12-03');
-  });
+  const harness = useHarness({ now: '2026-12-03' });
 
   const subjectClient = () => harness.state.contacts.find((c) => c._id === 'ke-test-client');
   const setClient = (fields) => {
