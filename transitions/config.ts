@@ -56,6 +56,9 @@ export function optionalSecret(env: Env, name: string): string | undefined {
   if (file === undefined) {
     return optional(env, name);
   }
+  if (optional(env, name) !== undefined) {
+    throw new ConfigError(`${name} and ${name}_FILE are both set: set one`);
+  }
   let value: string;
   try {
     value = readFileSync(file, 'utf8').trim();
@@ -136,6 +139,15 @@ export function httpUrl(name: string, text: string): { url: string; auth?: { use
   }
 }
 
+/** A URL that must carry no credentials: the HIE's come from HIE_USERNAME and HIE_PASSWORD, and an identifier system is public. */
+function urlWithoutCredentials(name: string, text: string): string {
+  const { url, auth } = httpUrl(name, text);
+  if (auth !== undefined) {
+    throw new ConfigError(`${name} must not carry a user name or password`);
+  }
+  return url;
+}
+
 function identifierTypes(env: Env): IdentifierTypeMap {
   const text = optional(env, 'CR_IDENTIFIER_TYPES');
   if (text === undefined) {
@@ -180,7 +192,8 @@ function referrals(env: Env, chtUrl: string): ReferralSettings {
   }
   return {
     forms,
-    instanceUrl: httpUrl('CHT_INSTANCE_URL', optional(env, 'CHT_INSTANCE_URL') ?? new URL(chtUrl).origin).url,
+    contactTypes: contactTypes(env),
+    instanceUrl: urlWithoutCredentials('CHT_INSTANCE_URL', optional(env, 'CHT_INSTANCE_URL') ?? new URL(chtUrl).origin),
     crIdSystem: optionalSystem(env, 'CR_ID_SYSTEM'),
     facilitySystem: optionalSystem(env, 'FACILITY_ID_SYSTEM'),
     chuSystem: optionalSystem(env, 'CHU_ID_SYSTEM'),
@@ -240,7 +253,7 @@ export function retrySettings(env: Env): { readonly retry: BackoffSettings; read
 
 /** `cht` is the instance the worker runs for: by default the one of `CHT_URL` (see `deployment.ts` for many). */
 export function loadConfig(env: Env, cht: ChtSettings = chtSettings(env)): Config {
-  const hie = httpUrl('HIE_URL', required(env, 'HIE_URL', 'the HIE base URL, e.g. https://uat.dha.go.ke'));
+  const hie = { url: urlWithoutCredentials('HIE_URL', required(env, 'HIE_URL', 'the HIE base URL, e.g. https://uat.dha.go.ke')) };
   const concurrency = integer(env, 'CONCURRENCY', 8, 1, 1000);
   const { retry, maxAttempts } = retrySettings(env);
   return {
@@ -255,7 +268,7 @@ export function loadConfig(env: Env, cht: ChtSettings = chtSettings(env)): Confi
       insecureTls: flag(env, 'HIE_INSECURE_TLS'),
       concurrency,
     },
-    shr: { url: httpUrl('SHR_URL', optional(env, 'SHR_URL') ?? hie.url).url, serviceRequestPath: servicePath(env) },
+    shr: { url: urlWithoutCredentials('SHR_URL', optional(env, 'SHR_URL') ?? hie.url), serviceRequestPath: servicePath(env) },
     clientRegistry: { contactTypes: contactTypes(env), identifierTypes: identifierTypes(env) },
     referrals: referrals(env, cht.url),
     worker: {

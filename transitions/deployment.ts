@@ -117,15 +117,16 @@ function singleInstance(env: Env): [ChtInstance] {
   return [{ ...cht, name: new URL(cht.url).host }];
 }
 
-function metricsSettings(env: Env): MetricsSettings | undefined {
+/** `pollMs`: how often a caught-up worker reads its feed, which the health age must exceed. */
+function metricsSettings(env: Env, pollMs: number): MetricsSettings | undefined {
   if (optional(env, 'METRICS_PORT') === undefined) {
     return undefined;
   }
-  return {
-    host: optional(env, 'METRICS_HOST') ?? '127.0.0.1',
-    port: integer(env, 'METRICS_PORT', 0, 0, 65_535),
-    healthMaxAgeMs: integer(env, 'HEALTHZ_MAX_AGE_MS', 60_000, 1),
-  };
+  const healthMaxAgeMs = integer(env, 'HEALTHZ_MAX_AGE_MS', 60_000, 1);
+  if (healthMaxAgeMs <= pollMs) {
+    throw new ConfigError('HEALTHZ_MAX_AGE_MS must be above FEED_POLL_MS: an idle worker reads its feed only that often');
+  }
+  return { host: optional(env, 'METRICS_HOST') ?? '127.0.0.1', port: integer(env, 'METRICS_PORT', 0, 0, 65_535), healthMaxAgeMs };
 }
 
 export function loadDeployment(env: Env): Deployment {
@@ -135,11 +136,8 @@ export function loadDeployment(env: Env): Deployment {
   }
   const [first, ...others] = many ?? singleInstance(env);
   const configOf = (instance: ChtInstance): InstanceConfig => ({ name: instance.name, config: loadConfig(env, instance) });
-  return {
-    instances: [configOf(first), ...others.map(configOf)],
-    many: many !== undefined,
-    metrics: metricsSettings(env),
-  };
+  const instances: Deployment['instances'] = [configOf(first), ...others.map(configOf)];
+  return { instances, many: many !== undefined, metrics: metricsSettings(env, instances[0].config.worker.pollMs) };
 }
 
 /** What `report` needs: the CHT instances and the client types, not the HIE. */

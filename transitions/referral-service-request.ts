@@ -8,6 +8,7 @@
  * client's info, so the client's next answer with a CR ID sends it. A delivered referral is never sent again.
  */
 import { isDeepStrictEqual } from 'node:util';
+import { isClient, type ClientRegistrySettings } from './client-registry';
 import type { Logger } from 'pino';
 import { fingerprint, isAnswered } from './lib/records';
 import { detailOf } from './lib/fields';
@@ -19,7 +20,7 @@ import type { Change, Contacts, Doc, ReferralWaitReason, ServiceRequestResult, T
 export const NAME = 'referral_service_request';
 const FIELD = 'service_request';
 
-export interface ReferralSettings extends ServiceRequestSettings {
+export interface ReferralSettings extends ServiceRequestSettings, Pick<ClientRegistrySettings, 'contactTypes'> {
   /** `form` of the referral reports (app forms), default `referral`. */
   readonly forms: readonly string[];
 }
@@ -31,6 +32,7 @@ export interface ReferralDeps {
   readonly waiting: Pick<StateStore, 'addWaiting' | 'removeWaiting'>;
   readonly settings: ReferralSettings;
   readonly log: Pick<Logger, 'debug'>;
+  readonly now?: () => number;
 }
 
 const WAIT_REASONS: readonly string[] = ['client has no client registry id', 'client not found'] satisfies ReferralWaitReason[];
@@ -100,10 +102,11 @@ export function outcomeOf(result: ServiceRequestResult): string {
 
 export function create(deps: ReferralDeps): Transition {
   const { settings } = deps;
+  const now = deps.now ?? Date.now;
 
   /** Builds, checks and sends the ServiceRequest: the result to write on the report. */
   async function deliver(report: Doc, crId: string): Promise<ServiceRequestResult> {
-    const built = buildServiceRequest(report, crId, settings);
+    const built = buildServiceRequest(report, crId, settings, now());
     if ('error' in built) {
       return built;
     }
@@ -113,6 +116,37 @@ export function create(deps: ReferralDeps): Transition {
     }
     const delivery = await deps.shr.createServiceRequest(built.resource);
     return delivery.kind === 'created' ? { id: delivery.id, status: 'OK' } : { error: delivery.reason };
+  }
+
+  /** What to write on the report: its ServiceRequest's id, or why there is none (yet). */
+  async function resultFor(report: Doc): Promise<ServiceRequestResult> {
+    const clientId = clientIdOf(report);
+    if (clientId === undefined) {
+      // A report with no fields at all is not a form submission: say that, not that its client is missing.
+      return { error: formFieldsOf(report) === undefined ? 'referral has no fields' : 'referral has no client' };
+    }
+    let client = await deps.contacts.get(clientId);
+    if (client !== undefined && !isClient(client, settings)) {
+      // A household or a CHP never gets a CR ID: waiting for one would be for ever.
+      return { error: 'referral is not about a client' };
+    }
+    let listed = isWaiting(report);
+    if (crIdOf(client) === undefined) {
+      // Listed before the client is read again: the client's answer, written at any moment, then finds it.
+      await deps.waiting.addWaiting(clientId, report._id);
+      listed = true;
+      // Looked up once more unless its answer is newer than the referral (so not again on every re-run).
+      client = await deps.contacts.refresh(clientId, reportedAt(report));
+    }
+    const crId = crIdOf(client);
+    if (crId === undefined) {
+      return { error: client === undefined ? 'client not found' : 'client has no client registry id' };
+    }
+    const result = await deliver(report, crId);
+    if (listed) {
+      await deps.waiting.removeWaiting(clientId, report._id);
+    }
+    return result;
   }
 
   const transition: Transition = {
@@ -127,27 +161,7 @@ export function create(deps: ReferralDeps): Transition {
 
     onMatch: async (change: Change) => {
       const report = change.doc;
-      const clientId = clientIdOf(report);
-      let result: ServiceRequestResult;
-      if (clientId === undefined) {
-        // A report with no fields at all is not a form submission: say that, not that its client is missing.
-        result = { error: formFieldsOf(report) === undefined ? 'referral has no fields' : 'referral has no client' };
-      } else {
-        let client = await deps.contacts.get(clientId);
-        let listed = isWaiting(report);
-        if (crIdOf(client) === undefined) {
-          // Listed before the client is read again: the client's answer, written at any moment, then finds it.
-          await deps.waiting.addWaiting(clientId, report._id);
-          listed = true;
-          // Looked up once more unless its answer is newer than the referral (so not again on every re-run).
-          client = await deps.contacts.refresh(clientId, reportedAt(report));
-        }
-        const crId = crIdOf(client);
-        result = crId !== undefined ? await deliver(report, crId) : { error: client === undefined ? 'client not found' : 'client has no client registry id' };
-        if (crId !== undefined && listed) {
-          await deps.waiting.removeWaiting(clientId, report._id);
-        }
-      }
+      const result = await resultFor(report);
       deps.log.debug({ doc: report._id, transition: NAME, outcome: outcomeOf(result) }, 'service request result');
       if (isDeepStrictEqual(report[FIELD], result)) {
         return false;

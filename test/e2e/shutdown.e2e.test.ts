@@ -49,6 +49,17 @@ describe('shutdown on SIGTERM and SIGINT', () => {
     });
   }
 
+  it('SIGTERM stops run --once early: it says the feed was not read to its end and exits 1, so cron does not take it for done', async () => {
+    servers = await startServers({ sandbox: { latencyMs: 200 } });
+    const running = startCli(['run', '--once'], env());
+    await until(() => servers.sandbox.stats().searches >= 1);
+    running.child.kill('SIGTERM');
+    const result = await running.exited;
+    expect(result.code).to.equal(1);
+    expect(result.stderr).to.contain('echis-hie: the feed could not be read to its end (stopped)');
+    expect(result.stderr).not.to.contain('worker drained the feed');
+  });
+
   it('SIGTERM during ServiceRequest POSTs: each POST in flight is answered and written on its report, once', async () => {
     servers = await startServers({ reports, sandbox: { latencyMs: 300 } });
     const running = startCli(['run'], env());

@@ -45,7 +45,7 @@ describe('referral_service_request transition', () => {
       shr: { createServiceRequest },
       contacts: { get, refresh },
       waiting: { addWaiting, removeWaiting },
-      settings: { forms: ['referral'], instanceUrl: 'https://siaya.echis.go.ke', timeZone: 'Africa/Nairobi', codes: loadReferralCodes(DEFAULT_REFERRAL_CODES_FILE) },
+      settings: { forms: ['referral'], contactTypes: ['f_client'], instanceUrl: 'https://siaya.echis.go.ke', timeZone: 'Africa/Nairobi', codes: loadReferralCodes(DEFAULT_REFERRAL_CODES_FILE) },
       log: silentLog,
     });
   });
@@ -137,6 +137,14 @@ describe('referral_service_request transition', () => {
       await transition.onMatch(change(badFacility));
       expect(badFacility.service_request).to.deep.equal({ error: 'invalid facility code' });
       expect(createServiceRequest.called).to.equal(false);
+    });
+
+    it('refuses a referral about a household or a CHP: it would wait for a CR ID for ever', async () => {
+      get.resolves({ _id: CLIENT_ID, type: 'contact', contact_type: 'e_household' });
+      const doc = report();
+      await transition.onMatch(change(doc));
+      expect(doc.service_request).to.deep.equal({ error: 'referral is not about a client' });
+      expect(addWaiting.called || refresh.called || createServiceRequest.called).to.equal(false);
     });
 
     it('records the SHR refusing the ServiceRequest', async () => {

@@ -9,6 +9,8 @@ const codes = loadReferralCodes(DEFAULT_REFERRAL_CODES_FILE);
 const settings: ServiceRequestSettings = { instanceUrl: 'https://siaya.echis.go.ke', timeZone: 'Africa/Nairobi', codes };
 const [sample] = readSample<Doc[]>('referral-reports.json');
 const CR_ID = 'CR4200000000011-1';
+/** The worker's clock: the sample reports were made in December 2024. */
+const NOW = Date.UTC(2024, 11, 20);
 
 function report(fields: Record<string, unknown>, extra: Record<string, unknown> = {}): Doc {
   const base = sample as Doc;
@@ -16,7 +18,7 @@ function report(fields: Record<string, unknown>, extra: Record<string, unknown> 
 }
 
 function built(doc: Doc, with_: Partial<ServiceRequestSettings> = {}) {
-  const result = buildServiceRequest(doc, CR_ID, { ...settings, ...with_ });
+  const result = buildServiceRequest(doc, CR_ID, { ...settings, ...with_ }, NOW);
   if ('error' in result) {
     throw new Error(`expected a ServiceRequest, got ${result.error}`);
   }
@@ -74,6 +76,7 @@ describe('ServiceRequest from a referral report', () => {
   const problems: [string, Doc, string][] = [
     ['no fields', { ...(sample as Doc), fields: 'x' }, 'referral has no fields'],
     ['no report date', report({}, { reported_date: 'yesterday' }), 'invalid report date'],
+    ['a report from a phone whose clock is years ahead', report({}, { reported_date: Date.UTC(2100, 0, 1) }), 'report date in the future'],
     ['a 4-digit facility code', report({ referred_to_facility_code: '1390' }), 'invalid facility code'],
     ['a facility code with letters', report({ referred_to_facility_code: '13A01' }), 'invalid facility code'],
     ['a 7-digit facility code', report({ referred_to_facility_code: '1390100' }), 'invalid facility code'],
@@ -88,7 +91,7 @@ describe('ServiceRequest from a referral report', () => {
   ];
   for (const [what, doc, error] of problems) {
     it(`is not made for ${what}: "${error}"`, () => {
-      expect(buildServiceRequest(doc, CR_ID, settings)).to.deep.equal({ error });
+      expect(buildServiceRequest(doc, CR_ID, settings, NOW)).to.deep.equal({ error });
     });
   }
 
@@ -97,7 +100,7 @@ describe('ServiceRequest from a referral report', () => {
     expect(built(report({ follow_up_date: '2024-12-03' })).occurrencePeriod?.end).to.equal('2024-12-03');
     // 22:30 UTC on the 3rd is already the 4th in Nairobi: a follow-up on the 3rd is in the past there.
     const lateEvening = Date.UTC(2024, 11, 3, 22, 30);
-    expect(buildServiceRequest(report({ follow_up_date: '2024-12-03' }, { reported_date: lateEvening }), CR_ID, settings)).to.deep.equal({
+    expect(buildServiceRequest(report({ follow_up_date: '2024-12-03' }, { reported_date: lateEvening }), CR_ID, settings, NOW)).to.deep.equal({
       error: 'invalid follow-up date',
     });
   });

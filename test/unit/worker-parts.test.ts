@@ -181,12 +181,15 @@ describe('worker parts', () => {
       expect(() => loadConfig({ ...base, CHT_URL: 'http://u:%zz@host' })).to.throw(ConfigError, /^CHT_URL has a malformed/);
       expect(() => loadConfig({ ...base, CR_IDENTIFIER_TYPES: '[1]' })).to.throw(ConfigError, /^CR_IDENTIFIER_TYPES/);
       expect(() => loadConfig({ ...base, LOG_LEVEL: 'loud' })).to.throw(ConfigError, /^LOG_LEVEL/);
-      expect(() => loadConfig({ ...base, HIE_PASSWORD_FILE: '/nonexistent/file' })).to.throw(ConfigError, /cannot be read/);
+      expect(() => loadConfig({ ...base, HIE_PASSWORD: undefined, HIE_PASSWORD_FILE: '/nonexistent/file' })).to.throw(ConfigError, /cannot be read/);
       expect(() => loadConfig({ ...base, SHR_SERVICE_REQUEST_PATH: 'fhir/R4/ServiceRequest' })).to.throw(ConfigError, /^SHR_SERVICE_REQUEST_PATH/);
       expect(() => loadConfig({ ...base, REFERRAL_TIME_ZONE: 'Africa/Atlantis' })).to.throw(ConfigError, /^REFERRAL_TIME_ZONE/);
       expect(() => loadConfig({ ...base, REFERRAL_FORMS: ',' })).to.throw(ConfigError, /^REFERRAL_FORMS/);
       expect(() => loadConfig({ ...base, REFERRAL_CODES_FILE: '/nonexistent.json' })).to.throw(ConfigError, /^REFERRAL_CODES_FILE/);
       expect(() => loadConfig({ ...base, CR_ID_SYSTEM: 'cr ids' })).to.throw(ConfigError, /^CR_ID_SYSTEM/);
+      expect(() => loadConfig({ ...base, HIE_URL: 'https://u:p@uat.dha.go.ke' })).to.throw(ConfigError, /^HIE_URL must not carry a user name or password/);
+      expect(() => loadConfig({ ...base, CHT_INSTANCE_URL: 'https://u:p@siaya.echis.go.ke' })).to.throw(ConfigError, /^CHT_INSTANCE_URL must not carry/);
+      expect(() => loadConfig({ ...base, HIE_PASSWORD_FILE: '/etc/hostname' })).to.throw(ConfigError, /^HIE_PASSWORD and HIE_PASSWORD_FILE are both set/);
     });
   });
 });

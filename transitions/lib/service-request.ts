@@ -32,6 +32,7 @@ export function formFieldsOf(report: Doc): Readonly<Record<string, unknown>> | u
 export type ReferralProblem =
   | 'referral has no fields'
   | 'invalid report date'
+  | 'report date in the future'
   | 'invalid facility code'
   | 'invalid community health unit code'
   | 'unknown danger sign'
@@ -39,6 +40,8 @@ export type ReferralProblem =
   | 'invalid follow-up date';
 
 const FACILITY_CODE = /^[0-9]{5,6}$/;
+/** Phone clocks drift and zones differ: a report up to a day ahead of the worker's clock is taken as it is. */
+const FUTURE_TOLERANCE_MS = 24 * 60 * 60 * 1000;
 const CHU_CODE = /^[0-9]{6}$/;
 const DATE = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/;
 
@@ -96,6 +99,7 @@ export function buildServiceRequest(
   report: Doc,
   crId: string,
   settings: ServiceRequestSettings,
+  now: number,
 ): { readonly resource: ServiceRequest } | { readonly error: ReferralProblem } {
   const { codes } = settings;
   const fields = formFieldsOf(report);
@@ -106,6 +110,10 @@ export function buildServiceRequest(
   const reported = report.reported_date;
   if (typeof reported !== 'number' || !Number.isSafeInteger(reported) || reported <= 0) {
     return { error: 'invalid report date' };
+  }
+  // A phone whose clock ran ahead: its follow-up date would be judged against a day that has not come.
+  if (reported > now + FUTURE_TOLERANCE_MS) {
+    return { error: 'report date in the future' };
   }
   const facility = textOf(field.referred_to_facility_code);
   if (!FACILITY_CODE.test(facility)) {

@@ -253,6 +253,10 @@ export class Worker {
 
     await Promise.allSettled(inFlight);
     await sweeps?.finished();
+    if (once && signal.aborted && summary.unreadFeed === undefined) {
+      // Stopped before the end: a cron job must not take this run for one that read the whole feed.
+      summary.unreadFeed = 'stopped';
+    }
     summary.pending = progress.open;
     await checkpoint.save();
     const drained = once && summary.unreadFeed === undefined;
