@@ -4,7 +4,8 @@
  * (see the README); secrets never from the command line. Exit codes: 0 done, 1 work left or a failure,
  * 2 a usage or configuration error (one line on stderr).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { describeBench, runBench, writeJson } from './bench/bench';
 import { logLevel, optionalSecret } from './config';
@@ -90,6 +91,15 @@ function readPatients(file: string): unknown[] {
   return patients;
 }
 
+function writableFolder(folder: string): boolean {
+  try {
+    accessSync(folder, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** SIGTERM or SIGINT aborts the returned signal once; a second one exits at once. */
 function stopSignal(): AbortSignal {
   const controller = new AbortController();
@@ -143,6 +153,10 @@ async function main(argv: readonly string[]): Promise<number> {
         throw new ConfigError(`--format must be one of ${FORMATS.join(', ')}`);
       }
       const settings = loadReportSettings(process.env);
+      // Checked before a county's whole database is read, not after.
+      if (values.out !== undefined && !writableFolder(path.dirname(path.resolve(values.out)))) {
+        throw new ConfigError('--out must name a file in a folder that exists and may be written');
+      }
       const report = await buildReport(settings, createLogger(settings.logLevel));
       const text = render(report, values.format as Format);
       if (values.out === undefined) {
