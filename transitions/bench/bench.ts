@@ -59,12 +59,15 @@ const INSTANT_MAX = 20_000;
  * without one, V8 lets garbage grow the heap far beyond what is live (about 40 MB here at any N).
  */
 export const WORKER_HEAP_MB = 192;
+const CHT_HEAP_MB = 16_384;
 
 /** A child process of the benchmark (`servers.ts`), answering one request at a time. */
 class Child {
   private readonly child: ChildProcess;
   private readonly replies: Reply[] = [];
   private waiter: (() => void) | undefined;
+  /** Set when the process is gone (a crash: out of memory, say), so nobody waits for its answer for ever. */
+  private exitCode: number | null | undefined;
 
   constructor(
     private readonly progress: (text: string) => void,
@@ -79,11 +82,17 @@ class Child {
       this.replies.push(message);
       this.waiter?.();
     });
+    this.child.on('exit', (code) => {
+      this.exitCode = code;
+      this.waiter?.();
+    });
   }
 
   async ask<T extends Reply['type']>(request: Request, answer: T): Promise<Extract<Reply, { type: T }>> {
+    this.throwIfGone(request);
     this.child.send(request);
     while (this.replies.length === 0) {
+      this.throwIfGone(request);
       await new Promise<void>((resolve) => (this.waiter = resolve));
     }
     const message = this.replies.shift() as Reply;
@@ -96,7 +105,16 @@ class Child {
     return message as Extract<Reply, { type: T }>;
   }
 
+  private throwIfGone(request: Request): void {
+    if (this.exitCode !== undefined) {
+      throw new Error(`bench: a child process exited (${String(this.exitCode)}) before answering ${request.type}`);
+    }
+  }
+
   stop(): Promise<void> {
+    if (this.exitCode !== undefined) {
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       this.child.once('exit', () => resolve());
       this.child.send({ type: 'stop' } satisfies Request);
@@ -135,7 +153,8 @@ export async function runBench(options: BenchOptions, progress: (text: string) =
   const { n, latencyMs, concurrency } = options;
   const instantN = Math.min(n, INSTANT_MAX);
   const baselineN = Math.min(n, BASELINE_MAX);
-  const cht = new Child(progress);
+  // In memory, a million clients' docs and revisions outgrow V8's default heap of the CHT server's process.
+  const cht = new Child(progress, options.inMemory ? [`--max-old-space-size=${CHT_HEAP_MB}`] : []);
   const hie = new Child(progress);
   const worker = new Child(progress, [`--max-old-space-size=${WORKER_HEAP_MB}`]);
   try {
