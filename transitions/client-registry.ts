@@ -11,7 +11,7 @@ import { hasIdentification, identificationOf, identifierTypeFor, type Identifier
 import { mismatchedFields } from './lib/person-match';
 import { fingerprint, isAnswered, recordOf } from './lib/records';
 import type { ClientRegistry, PatientSearch } from './services/hie-client';
-import type { ClientRegistryError, ClientRegistryResult, Doc, Transition } from './types';
+import type { ClientRegistryError, ClientRegistryResult, Doc, Person, Transition } from './types';
 
 export const NAME = 'client_registry';
 const FIELD = 'client_registry';
@@ -55,7 +55,8 @@ function contactTypeOf(doc: Doc): unknown {
   return doc.type === 'contact' ? doc.contact_type : doc.type;
 }
 
-export function isClient(doc: Doc, settings: Pick<ClientRegistrySettings, 'contactTypes'>): boolean {
+/** A person of a type looked up in the CR (`CR_CONTACT_TYPES` name person types only). */
+export function isClient(doc: Doc, settings: Pick<ClientRegistrySettings, 'contactTypes'>): doc is Person {
   const type = contactTypeOf(doc);
   return !doc._deleted && typeof type === 'string' && settings.contactTypes.includes(type);
 }

@@ -15,7 +15,7 @@ import { detailOf } from './lib/fields';
 import { buildServiceRequest, formFieldsOf, problemOf, type ServiceRequestSettings } from './lib/service-request';
 import type { SharedHealthRecord } from './services/shr-client';
 import type { StateStore } from './services/state-store';
-import type { Change, Contacts, Doc, ReferralWaitReason, ServiceRequestResult, Transition } from './types';
+import type { Change, Contacts, Doc, Person, ReferralWaitReason, ServiceRequestResult, Transition } from './types';
 
 export const NAME = 'referral_service_request';
 const FIELD = 'service_request';
@@ -81,7 +81,7 @@ function reportedAt(report: Doc): number {
 }
 
 /** The client's CR ID, when the `client_registry` transition found one. */
-export function crIdOf(client: Doc | undefined): string | undefined {
+export function crIdOf(client: Person | undefined): string | undefined {
   const answer = client?.client_registry as { id?: unknown; status?: unknown } | undefined;
   return answer?.status === 'OK' && typeof answer.id === 'string' && FHIR_ID.test(answer.id) ? answer.id : undefined;
 }
@@ -125,18 +125,20 @@ export function create(deps: ReferralDeps): Transition {
       // A report with no fields at all is not a form submission: say that, not that its client is missing.
       return { error: formFieldsOf(report) === undefined ? 'referral has no fields' : 'referral has no client' };
     }
-    let client = await deps.contacts.get(clientId);
-    if (client !== undefined && !isClient(client, settings)) {
+    const found = await deps.contacts.get(clientId);
+    if (found !== undefined && !isClient(found, settings)) {
       // A household or a CHP never gets a CR ID: waiting for one would be for ever.
       return { error: 'referral is not about a client' };
     }
+    let client: Person | undefined = found;
     let listed = isWaiting(report);
     if (crIdOf(client) === undefined) {
       // Listed before the client is read again: the client's answer, written at any moment, then finds it.
       await deps.waiting.addWaiting(clientId, report._id);
       listed = true;
       // Looked up once more unless its answer is newer than the referral (so not again on every re-run).
-      client = await deps.contacts.refresh(clientId, reportedAt(report));
+      const refreshed = await deps.contacts.refresh(clientId, reportedAt(report));
+      client = refreshed !== undefined && isClient(refreshed, settings) ? refreshed : undefined;
     }
     const crId = crIdOf(client);
     if (crId === undefined) {
@@ -171,7 +173,7 @@ export function create(deps: ReferralDeps): Transition {
     },
 
     // Once a client has a CR ID, the referrals that waited for it are sent.
-    releasesWaiting: (doc: Doc) => crIdOf(doc) !== undefined,
+    releasesWaiting: (doc: Doc) => isClient(doc, settings) && crIdOf(doc) !== undefined,
   };
   return transition;
 }
