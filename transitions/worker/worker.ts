@@ -102,6 +102,9 @@ interface FeedState extends RunState {
   readonly progress: Progress;
 }
 
+/** Own writes remembered at most: far more than are ever in flight; an echo not recognised is merely answered. */
+const MAX_OWN_WRITES = 10_000;
+
 /** Conflicts in a row before the write is treated as a transient failure and retried later. */
 const MAX_CONFLICT_RETRIES = 10;
 
@@ -151,7 +154,8 @@ export class Worker {
   private readonly refreshed = new Set<string>();
   /**
    * The revision each doc was last written as, until its change comes back through the feed: that change is
-   * our own write, already answered, and is passed over without reading its info.
+   * our own write, already answered, and is passed over without reading its info. An echo the feed brought
+   * before the write's answer came back leaves its entry behind, so the oldest entries go beyond a bound.
    */
   private readonly ownWrites = new Map<string, string>();
   private readonly locks = new DocLocks();
@@ -561,6 +565,10 @@ export class Worker {
     }
     if (!echo) {
       this.ownWrites.set(answered._id, saved.rev);
+      if (this.ownWrites.size > MAX_OWN_WRITES) {
+        // Maps iterate in insertion order: the first key is the oldest write, whose echo has long been read.
+        this.ownWrites.delete(this.ownWrites.keys().next().value as string);
+      }
     }
     return true;
   }
