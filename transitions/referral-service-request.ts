@@ -16,6 +16,7 @@ import { buildServiceRequest, formFieldsOf, problemOf, type ServiceRequestSettin
 import type { SharedHealthRecord } from './services/shr-client';
 import type { StateStore } from './services/state-store';
 import type { Change, Contacts, Doc, Person, ReferralWaitReason, ServiceRequestResult, Transition } from './types';
+import { isFhirId } from './lib/fhir-id';
 
 export const NAME = 'referral_service_request';
 const FIELD = 'service_request';
@@ -73,7 +74,6 @@ export function clientIdOf(doc: Doc): string | undefined {
   return undefined;
 }
 
-const FHIR_ID = /^[A-Za-z0-9.-]{1,64}$/;
 
 /** When the CHP made the referral; a report without a readable time trusts no earlier answer. */
 function reportedAt(report: Doc): number {
@@ -83,7 +83,7 @@ function reportedAt(report: Doc): number {
 /** The client's CR ID, when the `client_registry` transition found one. */
 export function crIdOf(client: Person | undefined): string | undefined {
   const answer = client?.client_registry as { id?: unknown; status?: unknown } | undefined;
-  return answer?.status === 'OK' && typeof answer.id === 'string' && FHIR_ID.test(answer.id) ? answer.id : undefined;
+  return answer?.status === 'OK' && isFhirId(answer.id) ? answer.id : undefined;
 }
 
 /**

@@ -7,6 +7,7 @@ import { TransientError } from '../lib/errors';
 import { Slots } from '../lib/slots';
 import type { RegistryPatient } from '../types';
 import { createHttp, send, transientStatus } from './http';
+import { isFhirId } from '../lib/fhir-id';
 
 export interface HieSettings {
   readonly url: string;
@@ -95,9 +96,6 @@ function saysNotFound(body: unknown): boolean {
   });
 }
 
-/** FHIR's id type: what a CR ID must look like before it is written on a contact. */
-const FHIR_ID = /^[A-Za-z0-9.-]{1,64}$/;
-
 const NOBODY: PatientSearch = { matches: 0, patients: [] };
 
 /**
@@ -137,7 +135,7 @@ export function interpretSearch(status: number, body: unknown): PatientSearch {
 
 function isPatient(resource: unknown): resource is RegistryPatient {
   const record = resource as Record<string, unknown>;
-  return record.resourceType === 'Patient' && typeof record.id === 'string' && FHIR_ID.test(record.id);
+  return record.resourceType === 'Patient' && isFhirId(record.id);
 }
 
 /**

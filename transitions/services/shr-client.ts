@@ -7,6 +7,7 @@ import type { AxiosInstance } from 'axios';
 import type { ServiceRequest } from '@medplum/fhirtypes';
 import { TransientError } from '../lib/errors';
 import { type HieAccess, withBearer } from './hie-client';
+import { FHIR_ID_CHARACTERS, isFhirId } from '../lib/fhir-id';
 
 export interface ShrSettings {
   /** Base URL of the SHR (defaults to HIE_URL) and the path ServiceRequests are POSTed to. */
@@ -22,7 +23,7 @@ export interface SharedHealthRecord {
 /** `created`: the SHR holds the ServiceRequest (made now or by an earlier try); `refused`: it will not take it. */
 export type Delivery = { readonly kind: 'created'; readonly id: string } | { readonly kind: 'refused'; readonly reason: string };
 
-const FHIR_ID = /^[A-Za-z0-9.-]{1,64}$/;
+const STORED_ID_IN_LOCATION = new RegExp(`ServiceRequest/(${FHIR_ID_CHARACTERS})`);
 
 /** FHIR search syntax for a token: `system|value`, each part escaped as a query value. */
 export function ifNoneExist(resource: ServiceRequest): string {
@@ -33,10 +34,10 @@ export function ifNoneExist(resource: ServiceRequest): string {
 /** The id of the stored resource: from the body, else from `Location: .../ServiceRequest/<id>/_history/<v>`. */
 function storedId(body: unknown, location: unknown): string | undefined {
   const fromBody = (body as { id?: unknown } | null)?.id;
-  if (typeof fromBody === 'string' && FHIR_ID.test(fromBody)) {
+  if (isFhirId(fromBody)) {
     return fromBody;
   }
-  const fromLocation = typeof location === 'string' ? /ServiceRequest\/([A-Za-z0-9.-]{1,64})/.exec(location)?.[1] : undefined;
+  const fromLocation = typeof location === 'string' ? STORED_ID_IN_LOCATION.exec(location)?.[1] : undefined;
   return fromLocation;
 }
 
