@@ -89,7 +89,7 @@ describe('referrals to the SHR, end to end', () => {
     await runOnce(servers);
     expect((await servers.medic.get('ke-sample-referral-03'))?.service_request).to.deep.equal({ error: 'client has no client registry id' });
     // Later the CR knows Peter under the number he already gave, and a CHP refers him again.
-    const registry = await startSandbox({ ...SANDBOX_DEFAULTS, patients: [{ ...PETER, identifier: [{ ...PETER.identifier[0], value: '31122334' }] }] });
+    const registry = await startSandbox({ ...SANDBOX_DEFAULTS, patients: [registeredPeter('31122334')] });
     try {
       const referral = reports[3] as Doc;
       const again = { ...referral, _id: 'ke-sample-referral-05', reported_date: Date.now(), fields: { ...(referral.fields as object), follow_up_date: '2099-12-31' } };
